@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Idempotent provisioning: npm packages, the TypeScript build, ffmpeg and the pinned Temporal CLI.
+# Cheap when everything is already in place, so `npm test` and `npm run quickstart` call it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# Rebuild when any TypeScript source is newer than the last build stamp.
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client localcloud test tsconfig.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
+  echo "[setup] tsc build"
+  rm -rf dist
+  npx tsc -p tsconfig.json
+  touch "$stamp"
+fi
+
+# ffmpeg and the Temporal CLI: one implementation, shared with `vsr dev` (client/embedded/tools.ts).
+node bin/vsr.js setup

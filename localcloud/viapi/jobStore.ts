@@ -1,0 +1,71 @@
+// The stand-in's job table, persisted as one JSON file so a restart keeps jobs and the billing count.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobStatus } from '../../workflows/contract';
+import type { FailedOutcome } from '../faults';
+
+export interface JobRecord {
+  jobId: string;
+  accessKeyId: string;
+  status: JobStatus;
+  videoUrl: string;
+  bitRate: number;
+  createdAt: number;
+  modifiedAt: number;
+  resultKey?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  forcedOutcome?: FailedOutcome;
+}
+
+export class JobStore {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly file: string;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(dir: string) {
+    this.file = path.join(dir, 'jobs.json');
+  }
+
+  async open(): Promise<void> {
+    await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
+    try {
+      const saved = JSON.parse(await fs.promises.readFile(this.file, 'utf8')) as JobRecord[];
+      for (const job of saved) this.jobs.set(job.jobId, job);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  all(): JobRecord[] {
+    return [...this.jobs.values()];
+  }
+
+  /** Every job ever accepted is billable, whatever became of it. */
+  billableCount(): number {
+    return this.jobs.size;
+  }
+
+  upsert(job: JobRecord): void {
+    this.jobs.set(job.jobId, job);
+    this.save();
+  }
+
+  /** Coalesces writes: at most one in flight and one queued, each an atomic rename. */
+  save(): Promise<void> {
+    if (this.dirty) return this.writing;
+    this.dirty = true;
+    this.writing = this.writing.then(async () => {
+      this.dirty = false;
+      const tmp = `${this.file}.tmp`;
+      await fs.promises.writeFile(tmp, JSON.stringify(this.all()));
+      await fs.promises.rename(tmp, this.file);
+    });
+    return this.writing;
+  }
+}

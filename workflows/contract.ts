@@ -1,0 +1,108 @@
+// The one vocabulary shared by client, workflows and activities: inputs, outputs, queries, error types.
+// Types and constants only, so the workflow bundle stays deterministic.
+
+/** Where a video comes from. Local paths are read by the worker, so they must be visible to it. */
+export type Source =
+  | { kind: 'local'; path: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'oss'; bucket: string; key: string };
+
+/** Where the upscaled video goes. */
+export type Destination = { kind: 'local'; path: string } | { kind: 'oss'; bucket: string; key: string };
+
+export type ProviderName = 'local' | 'alibaba';
+
+export interface SuperResolveInput {
+  source: Source;
+  destination: Destination;
+  /** Output bitrate in Mbps, an integer 1..100; the provider defaults to 10. */
+  bitRate?: number;
+  /** ISO-8601 time after which the workflow gives up (cleaning up what it made). */
+  deadline?: string;
+  /** Provider the worker should use; informational for visibility (the worker's config decides). */
+  provider?: ProviderName;
+}
+
+export interface VideoFacts {
+  formatName: string;
+  videoCodec: string;
+  width: number;
+  height: number;
+  durationSeconds: number;
+  bitRate: number;
+  sizeBytes: number;
+  hasAudio: boolean;
+}
+
+export type Stage = 'validating' | 'uploading' | 'submitting' | 'polling' | 'downloading' | 'cleaning-up' | 'done' | 'failed';
+
+export interface SuperResolveResult {
+  destination: Destination;
+  sizeBytes: number;
+  sha256: string;
+  width: number;
+  height: number;
+  durationSeconds: number;
+  bitRate: number;
+  jobId: string;
+  /** Milliseconds spent in each stage. */
+  timings: Partial<Record<Stage, number>>;
+}
+
+export interface Progress {
+  stage: Stage;
+  /** Bytes moved in the current transfer stage and its total when known. */
+  bytesDone: number;
+  bytesTotal: number;
+  percent: number;
+  providerStatus?: JobStatus;
+  pollCount: number;
+  jobId?: string;
+  submits: number;
+  error?: string;
+}
+
+/** Job states reported by GetAsyncJobResult. */
+export type JobStatus =
+  | 'QUEUING'
+  | 'PROCESSING'
+  | 'PROCESS_SUCCESS'
+  | 'PROCESS_FAILED'
+  | 'TIMEOUT_FAILED'
+  | 'LIMIT_RETRY_FAILED'
+  | 'JOB_CANCELED';
+
+/**
+ * Stable error types. User errors are non-retryable and fail before anything is uploaded or paid for;
+ * provider outcomes are non-retryable once the job is known to have ended that way.
+ */
+export const ErrorTypes = {
+  InvalidBitRate: 'InvalidBitRate',
+  InvalidSource: 'InvalidSource',
+  SourceNotFound: 'SourceNotFound',
+  UnsupportedContainer: 'UnsupportedContainer',
+  FileTooLarge: 'FileTooLarge',
+  ResolutionOutOfRange: 'ResolutionOutOfRange',
+  NonAsciiUrl: 'NonAsciiUrl',
+  InvalidDestination: 'InvalidDestination',
+  InvalidDeadline: 'InvalidDeadline',
+  ProviderRejected: 'ProviderRejected',
+  ProviderJobFailed: 'ProviderJobFailed',
+  ProviderJobTimedOut: 'ProviderJobTimedOut',
+  ProviderJobCanceled: 'ProviderJobCanceled',
+  ProviderRetryLimit: 'ProviderRetryLimit',
+  ProviderAuth: 'ProviderAuth',
+  OutputInvalid: 'OutputInvalid',
+  DeadlineExceeded: 'DeadlineExceeded',
+  /** Retryable: the provider said "not yet"; benign. */
+  JobNotReady: 'JobNotReady',
+  /** Retryable: the signed result URL expired before the download completed. */
+  ResultUrlExpired: 'ResultUrlExpired',
+  /** Retryable: a submit whose outcome is unknown and could not yet be reconciled. */
+  SubmitOutcomeUnknown: 'SubmitOutcomeUnknown',
+} as const;
+export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];
+
+export const WORKFLOW_TYPE = 'superResolveVideo';
+export const QUERY_PROGRESS = 'progress';
+export const DEFAULT_TASK_QUEUE = 'vsr';

@@ -1,0 +1,23 @@
+// Compensations: remove temporary objects (and unfinished multipart uploads), and partial outputs.
+import fs from 'node:fs';
+import type { Destination } from '../workflows/contract';
+import type { ActivityDeps } from './deps';
+import { partialPath } from './download';
+
+export function makeCleanup(deps: ActivityDeps) {
+  return {
+    async removeTemporaryObjects(input: { bucket: string; prefix: string }): Promise<{ objects: number; uploads: number }> {
+      if (!input.prefix.startsWith('vsr-tmp/')) throw new Error(`refusing to clean ${input.prefix}: only vsr-tmp/ prefixes are temporary`);
+      const keys = await deps.storage.list(input.bucket, input.prefix);
+      for (const key of keys) await deps.storage.delete(input.bucket, key);
+      const uploads = await deps.storage.listUploads(input.bucket, input.prefix);
+      for (const u of uploads) await deps.storage.abortMultipart(input.bucket, u.key, u.uploadId);
+      return { objects: keys.length, uploads: uploads.length };
+    },
+
+    /** Removes what an unfinished download left; never a completed output. */
+    async removePartialOutput(input: { destination: Destination; workflowId: string }): Promise<void> {
+      await fs.promises.rm(partialPath(deps, input.destination, input.workflowId), { force: true });
+    },
+  };
+}

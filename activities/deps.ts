@@ -1,0 +1,26 @@
+// What activities need from the outside world, injected so tests can swap any of it.
+import type { ProviderName } from '../workflows/contract';
+import type { ObjectStorage } from './provider/oss';
+import type { ViapiClient } from './provider/viapi';
+import type { TransferProgress } from './types';
+
+export interface ActivityDeps {
+  provider: ProviderName;
+  viapi: ViapiClient;
+  storage: ObjectStorage;
+  /** Bucket for temporary uploads (the stand-in's bucket, or the user's bucket in cn-shanghai). */
+  workBucket: string;
+  /** Local folder for partial downloads. */
+  workDir: string;
+  /** Epoch ms; the clock URL-expiry decisions use. */
+  now: () => number;
+  /** Delivers transfer progress to the workflow (a signal in production); called at most every `progressIntervalMs`. */
+  reportProgress: (workflowId: string, progress: TransferProgress) => Promise<void>;
+  progressIntervalMs?: number;
+  /** Multipart part size in bytes (at least 100 KiB); default 8 MiB. */
+  partSize?: number;
+  /** Lifetime of the signed URL handed to the provider for uploaded sources; must outlive the job. */
+  sourceUrlTtlSeconds?: number;
+  /** Whether the provider can fetch plain http(s) URLs itself (Alibaba: public URLs; the stand-in: loopback). */
+  providerReadsUrls?: boolean;
+}

@@ -1,0 +1,60 @@
+// The `vsr` command line: thin over the client library and the embedded stack.
+import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { UsageError } from './args';
+import { cancelCommand, statusCommand } from './commands/manage';
+import { devCommand, localcloudCommand, setupCommand, workerCommand } from './commands/stack';
+import { upscaleCommand } from './commands/upscale';
+
+const USAGE = `vsr: durable video super-resolution on Temporal
+
+  vsr upscale [input] [--bitrate N] [--out PATH|oss://bucket/key] [--provider local|alibaba]
+              [--deadline ISO-TIME] [--key K] [--no-wait]
+                       upscale 2x (no input: a sample video, on the embedded local stack)
+  vsr status <id>      stage, progress, result or error of a workflow
+  vsr cancel <id>      cancel a workflow (its cleanup still runs)
+  vsr worker           run a worker configured from the environment
+  vsr dev [--data DIR] [--port N] [--ui-port N]
+                       Temporal dev server + Web UI + local stand-in + worker, in the foreground
+  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine quality|fast]
+                       the local Alibaba Cloud stand-in alone; prints its endpoints as JSON
+  vsr setup            install ffmpeg and build the pinned Temporal CLI if missing
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_CERT/KEY, TEMPORAL_API_KEY, VSR_TASK_QUEUE,
+VSR_PROVIDER (local|alibaba), VSR_HOME, VSR_OSS_BUCKET (alibaba); see README.md.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  upscale: upscaleCommand,
+  status: statusCommand,
+  cancel: cancelCommand,
+  worker: workerCommand,
+  dev: devCommand,
+  localcloud: localcloudCommand,
+  setup: setupCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  // The SDK's INFO lines (bundling, state changes) drown the progress display; VSR_LOG_LEVEL=INFO brings them back.
+  Runtime.install({ logger: new DefaultLogger((process.env.VSR_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`vsr: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) console.error(`vsr: ${err.message}\n\n${USAGE}`);
+    else if (err instanceof ApplicationFailure) console.error(`vsr: ${err.type}: ${err.message}`);
+    else console.error(`vsr: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

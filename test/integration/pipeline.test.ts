@@ -1,0 +1,208 @@
+// The superResolveVideo workflow on a real Temporal dev server with the local stand-in.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { failureMessage } from '../../client';
+import { makeSampleVideo } from '../../client/embedded/sample';
+import { probe } from '../../activities/media';
+import type { SuperResolveInput } from '../../workflows/contract';
+import { inProcessWorker, startTestStack, until, type TestStack } from '../harness/stack';
+
+describe('superResolveVideo pipeline', () => {
+  let stack: TestStack;
+  let worker: { worker: Worker; running: Promise<void> };
+  let sample: string;
+  let n = 0;
+
+  before(async () => {
+    stack = await startTestStack('pipeline');
+    worker = await inProcessWorker(stack);
+    sample = await makeSampleVideo(path.join(stack.dir, 'sample.mp4'), { width: 640, height: 360, seconds: 2 });
+  });
+  after(async () => {
+    worker.worker.shutdown();
+    await worker.running;
+    await stack.close();
+  });
+
+  function job(over: Partial<SuperResolveInput> = {}): SuperResolveInput {
+    n += 1;
+    return { source: { kind: 'local', path: sample }, destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) }, bitRate: 3, ...over };
+  }
+
+  async function tempObjects(): Promise<string[]> {
+    return stack.cloud.objects.list(stack.cloud.bucket, 'vsr-tmp/').map((m) => m.key);
+  }
+
+  async function expectFailure(input: SuperResolveInput, type: string): Promise<string> {
+    const handle = await stack.vsr.start(input);
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError, `expected a failure of type ${type}`);
+    const message = failureMessage(err);
+    assert.ok(message.startsWith(`${type}: `), `expected ${type}, got ${message}`);
+    return message;
+  }
+
+  it('upscales a local file end to end, verified with ffprobe, temporaries removed', async () => {
+    const billed = stack.cloud.billableJobs();
+    const input = job();
+    const handle = await stack.vsr.start(input);
+    const result = await stack.vsr.result(handle.workflowId);
+    const out = (input.destination as { path: string }).path;
+    const facts = await probe(out);
+    assert.equal(facts.videoCodec, 'h264');
+    assert.match(facts.formatName, /mp4/);
+    assert.deepEqual([facts.width, facts.height], [1280, 720]);
+    assert.ok(facts.hasAudio);
+    assert.equal(result.sizeBytes, (await fs.promises.stat(out)).size);
+    assert.match(result.sha256, /^[0-9a-f]{64}$/);
+    assert.ok(result.jobId);
+    assert.ok((result.timings.polling ?? 0) > 0 && (result.timings.downloading ?? 0) > 0, JSON.stringify(result.timings));
+    assert.equal(stack.cloud.billableJobs(), billed + 1);
+    assert.deepEqual(await tempObjects(), []);
+    assert.equal(fs.existsSync(`${out}.vsr-part`), false);
+    const progress = await stack.vsr.progress(handle.workflowId);
+    assert.equal(progress.stage, 'done');
+    assert.equal(progress.submits, 1);
+    const description = await handle.describe();
+    assert.deepEqual(description.searchAttributes.VsrStage, ['done']);
+    assert.deepEqual(description.searchAttributes.VsrProvider, ['local']);
+    assert.equal(description.memo?.source, sample);
+  });
+
+  it('starting twice with the same key joins the same workflow and pays once', async () => {
+    const billed = stack.cloud.billableJobs();
+    const input = job();
+    const [a, b] = await Promise.all([stack.vsr.start(input, { key: 'same-key' }), stack.vsr.start(input, { key: 'same-key' })]);
+    assert.equal(a.workflowId, b.workflowId);
+    await a.result();
+    const again = await stack.vsr.start(input, { key: 'same-key' });
+    assert.equal(again.workflowId, a.workflowId);
+    assert.equal(stack.cloud.billableJobs(), billed + 1);
+  });
+
+  it('rejects every bad-input class before uploading or paying anything', async () => {
+    const billed = stack.cloud.billableJobs();
+    const puts = stack.cloud.ossStats.uploadParts;
+    const small = await makeSampleVideo(path.join(stack.dir, 'small.mp4'), { width: 320, height: 240, seconds: 1, audio: false });
+    const wide = await makeSampleVideo(path.join(stack.dir, 'wide.mp4'), { width: 2048, height: 1080, seconds: 1, audio: false });
+    const notVideo = path.join(stack.dir, 'notes.mp4');
+    await fs.promises.writeFile(notVideo, 'this is not a video');
+    const cases: Array<[Partial<SuperResolveInput>, string, RegExp]> = [
+      [{ bitRate: 0 }, 'InvalidBitRate', /bitRate 0 .* 1 to 100/],
+      [{ bitRate: 101 }, 'InvalidBitRate', /bitRate 101/],
+      [{ bitRate: 2.5 }, 'InvalidBitRate', /integer/],
+      [{ source: { kind: 'local', path: small } }, 'ResolutionOutOfRange', /320x240.*short side 240px is below 360px/],
+      [{ source: { kind: 'local', path: wide } }, 'ResolutionOutOfRange', /long side 2048px is above 1920px/],
+      [{ source: { kind: 'local', path: notVideo } }, 'UnsupportedContainer', /source.path is not a readable video/],
+      [{ source: { kind: 'local', path: path.join(stack.dir, 'missing.mp4') } }, 'SourceNotFound', /missing.mp4/],
+      [{ source: { kind: 'url', url: 'http://127.0.0.1:1/视频.mp4' } }, 'NonAsciiUrl', /source.url .*视/],
+      [{ source: { kind: 'oss', bucket: stack.cloud.bucket, key: 'nope.mp4' } }, 'SourceNotFound', /does not exist/],
+      [{ destination: { kind: 'local', path: 'relative.mp4' } }, 'InvalidDestination', /must be absolute/],
+      [{ deadline: 'tomorrow' }, 'InvalidDeadline', /ISO-8601/],
+    ];
+    for (const [over, type, pattern] of cases) {
+      const message = await expectFailure(job(over), type);
+      assert.match(message, pattern);
+    }
+    assert.equal(stack.cloud.billableJobs(), billed, 'nothing paid');
+    assert.equal(stack.cloud.ossStats.uploadParts, puts, 'nothing uploaded');
+    assert.deepEqual(await tempObjects(), []);
+  });
+
+  it('fails with a typed error when the provider job fails, and removes temporary objects', async () => {
+    stack.cloud.faults.nextJobOutcomes = ['PROCESS_FAILED'];
+    const message = await expectFailure(job(), 'ProviderJobFailed');
+    assert.match(message, /PROCESS_FAILED/);
+    assert.deepEqual(await tempObjects(), []);
+    stack.cloud.faults.nextJobOutcomes = ['TIMEOUT_FAILED'];
+    await expectFailure(job(), 'ProviderJobTimedOut');
+  });
+
+  it('recovers when the result URL has expired before the download', async () => {
+    stack.cloud.faults.expiredResultUrls = 2;
+    const input = job();
+    const result = await stack.vsr.result((await stack.vsr.start(input)).workflowId);
+    assert.equal(stack.cloud.faults.expiredResultUrls, 0, 'the expired URLs were handed out and refreshed');
+    assert.equal(result.width, 1280);
+  });
+
+  it('resumes a download cut off mid-stream with a Range request', async () => {
+    const ranged = stack.cloud.ossStats.rangeGets;
+    stack.cloud.faults.cutDownloads = 1;
+    stack.cloud.faults.cutDownloadAfterBytes = 200_000;
+    const input = job();
+    const result = await stack.vsr.result((await stack.vsr.start(input)).workflowId);
+    assert.equal(stack.cloud.faults.cutDownloads, 0);
+    assert.ok(stack.cloud.ossStats.rangeGets > ranged, 'resumed with a Range request');
+    assert.equal((await probe((input.destination as { path: string }).path)).width, 1280);
+    assert.ok(result.sizeBytes > 200_000);
+  });
+
+  it('reconciles a submit whose response was lost, paying once', async () => {
+    const billed = stack.cloud.billableJobs();
+    stack.cloud.faults.dropSubmitResponses = 1;
+    const handle = await stack.vsr.start(job());
+    const result = await stack.vsr.result(handle.workflowId);
+    assert.equal(stack.cloud.faults.dropSubmitResponses, 0);
+    assert.equal(stack.cloud.billableJobs(), billed + 1, 'exactly one billable job');
+    assert.ok(result.jobId);
+  });
+
+  it('retries submits through 5xx and throttling without paying twice', async () => {
+    const billed = stack.cloud.billableJobs();
+    stack.cloud.faults.viapiThrottleRate = 1;
+    const handle = await stack.vsr.start(job());
+    try {
+      // Let the submit be refused a few times, then let the provider recover.
+      await until('three refused submits', async () => {
+        const raw = (await handle.describe()).raw.pendingActivities ?? [];
+        return raw.some((a) => a.activityType?.name === 'submitJob' && (a.attempt ?? 0) >= 2) || undefined;
+      });
+      stack.cloud.faults.viapiThrottleRate = 0;
+      stack.cloud.faults.viapiServerErrorRate = 1;
+      await until('a 5xx too', async () => {
+        const raw = (await handle.describe()).raw.pendingActivities ?? [];
+        return raw.some((a) => a.activityType?.name === 'submitJob' && (a.attempt ?? 0) >= 3) || undefined;
+      });
+    } finally {
+      stack.cloud.faults.viapiThrottleRate = 0;
+      stack.cloud.faults.viapiServerErrorRate = 0;
+    }
+    const result = await handle.result();
+    assert.ok(result.jobId);
+    assert.equal(stack.cloud.billableJobs(), billed + 1);
+  });
+
+  it('cancellation mid-run cleans up and reports the cancellation', async () => {
+    stack.cloud.faults.jobDelayMs = 30_000;
+    try {
+      const input = job();
+      const handle = await stack.vsr.start(input);
+      await until('polling', async () => (await stack.vsr.progress(handle.workflowId)).stage === 'polling' || undefined);
+      await stack.vsr.cancel(handle.workflowId);
+      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.match(failureMessage(err), /cancel/i);
+      assert.deepEqual(await tempObjects(), [], 'temporary objects removed');
+      assert.equal(fs.existsSync((input.destination as { path: string }).path), false);
+      assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    } finally {
+      stack.cloud.faults.jobDelayMs = 0;
+    }
+  });
+
+  it('honours a deadline, cleaning up what it made', async () => {
+    stack.cloud.faults.jobDelayMs = 30_000;
+    try {
+      const message = await expectFailure(job({ deadline: new Date(Date.now() + 4000).toISOString() }), 'DeadlineExceeded');
+      assert.match(message, /deadline/);
+      assert.deepEqual(await tempObjects(), []);
+    } finally {
+      stack.cloud.faults.jobDelayMs = 0;
+    }
+  });
+});

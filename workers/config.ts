@@ -1,0 +1,102 @@
+// Environment -> typed configuration, validated once, with errors naming the variable.
+import os from 'node:os';
+import path from 'node:path';
+import type { ProviderName } from '../workflows/contract';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+
+export const DEFAULT_TEMPORAL_PORT = 7233;
+export const DEFAULT_UI_PORT = 8233;
+export const DEFAULT_VIAPI_PORT = 8240;
+export const DEFAULT_OSS_PORT = 8241;
+
+export interface TemporalConfig {
+  /** host:port; undefined means "the embedded default" (a local dev server). */
+  address?: string;
+  namespace: string;
+  tls?: { certPath?: string; keyPath?: string; serverNameOverride?: string };
+  apiKey?: string;
+  uiUrl?: string;
+}
+
+export interface LocalProviderConfig {
+  viapiEndpoint: string;
+  ossEndpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  bucket: string;
+}
+
+export interface AlibabaProviderConfig {
+  viapiEndpoint: string;
+  ossEndpoint: string;
+  ossRegion: string;
+  bucket: string;
+}
+
+export interface Config {
+  home: string;
+  temporal: TemporalConfig;
+  taskQueue: string;
+  maxConcurrentActivities: number;
+  maxConcurrentWorkflowTasks: number;
+  provider: ProviderName;
+  workDir: string;
+  /** Multipart part size for uploads, bytes. */
+  uploadPartBytes: number;
+  local: LocalProviderConfig;
+  alibaba: AlibabaProviderConfig;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${raw} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** Where vsr keeps its state (Temporal history, stand-in data) unless VSR_HOME says otherwise. */
+export function defaultHome(): string {
+  return path.join(os.homedir(), '.vsr');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const provider = (env.VSR_PROVIDER ?? 'local') as ProviderName;
+  if (provider !== 'local' && provider !== 'alibaba') throw new ConfigError(`VSR_PROVIDER=${env.VSR_PROVIDER} must be local or alibaba`);
+  const home = env.VSR_HOME ?? defaultHome();
+  const certPath = env.TEMPORAL_TLS_CERT;
+  const keyPath = env.TEMPORAL_TLS_KEY;
+  if (Boolean(certPath) !== Boolean(keyPath)) throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS for Temporal Cloud)');
+  const tlsWanted = Boolean(certPath) || env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_API_KEY);
+  return {
+    home,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || undefined,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      tls: tlsWanted ? { certPath, keyPath, serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : undefined,
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+      uiUrl: env.TEMPORAL_UI_URL || undefined,
+    },
+    taskQueue: env.VSR_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    maxConcurrentActivities: int(env, 'VSR_MAX_ACTIVITIES', 20, 1, 10_000),
+    maxConcurrentWorkflowTasks: int(env, 'VSR_MAX_WORKFLOW_TASKS', 40, 2, 10_000),
+    provider,
+    workDir: env.VSR_WORK_DIR || path.join(home, 'work'),
+    uploadPartBytes: int(env, 'VSR_UPLOAD_PART_BYTES', 8 * 1024 * 1024, 100 * 1024, 5 * 1024 * 1024 * 1024),
+    local: {
+      viapiEndpoint: env.VSR_LOCAL_VIAPI_ENDPOINT || `http://127.0.0.1:${DEFAULT_VIAPI_PORT}`,
+      ossEndpoint: env.VSR_LOCAL_OSS_ENDPOINT || `http://localhost:${DEFAULT_OSS_PORT}`,
+      accessKeyId: env.VSR_LOCAL_ACCESS_KEY_ID || 'LTAIvsrLocalDevKey',
+      accessKeySecret: env.VSR_LOCAL_ACCESS_KEY_SECRET || 'vsr-local-secret-not-for-production',
+      bucket: env.VSR_LOCAL_BUCKET || 'vsr-local',
+    },
+    alibaba: {
+      viapiEndpoint: env.VSR_VIAPI_ENDPOINT || 'videoenhan.cn-shanghai.aliyuncs.com',
+      ossEndpoint: env.VSR_OSS_ENDPOINT || 'https://oss-cn-shanghai.aliyuncs.com',
+      ossRegion: env.VSR_OSS_REGION || 'oss-cn-shanghai',
+      bucket: env.VSR_OSS_BUCKET || '',
+    },
+  };
+}

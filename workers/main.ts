@@ -1,0 +1,26 @@
+// `vsr worker` (also runnable as `node dist/workers/main.js`): a worker from the environment, stopped gracefully.
+import { Client } from '@temporalio/client';
+import { loadConfig, DEFAULT_TEMPORAL_PORT } from './config';
+import { connectClient, connectWorker } from './connection';
+import { createWorker } from './worker';
+
+export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env);
+  const temporal = { ...config.temporal, address: config.temporal.address ?? `127.0.0.1:${DEFAULT_TEMPORAL_PORT}` };
+  const [connection, clientConnection] = await Promise.all([connectWorker(temporal), connectClient(temporal)]);
+  const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
+  const worker = await createWorker({ config, connection, client });
+  // SIGTERM/SIGINT: the SDK's default shutdown signals; in-flight activities get the grace time to stop cleanly.
+  console.error(`[worker] task queue ${config.taskQueue} on ${temporal.address} (namespace ${temporal.namespace}), provider ${config.provider}`);
+  await worker.run();
+  await clientConnection.close();
+  await connection.close();
+  console.error('[worker] stopped');
+}
+
+if (require.main === module) {
+  runWorkerFromEnv().catch((err: unknown) => {
+    console.error(`[worker] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,8 @@
+// Messages between activities/clients and the workflow.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { TransferProgress } from '../activities/types';
+import { QUERY_PROGRESS, type Progress } from './contract';
+
+export const progressQuery = defineQuery<Progress>(QUERY_PROGRESS);
+/** Sent by transfer activities, throttled, so the progress query can show bytes moved. */
+export const transferProgressSignal = defineSignal<[TransferProgress]>('transferProgress');

@@ -1,0 +1,48 @@
+// Records histories for the replay test: `npm run build && node dist/test/replay/record.js`.
+// Re-record when the workflow changes on purpose (and keep the old ones if old runs may still be open).
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeSampleVideo } from '../../client/embedded/sample';
+import type { SuperResolveInput } from '../../workflows/contract';
+import { inProcessWorker, startTestStack, until } from '../harness/stack';
+
+const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
+
+async function main(): Promise<void> {
+  const stack = await startTestStack('record');
+  const w = await inProcessWorker(stack);
+  try {
+    const sample = await makeSampleVideo(path.join(stack.dir, 's.mp4'));
+    const input = (name: string): SuperResolveInput => ({ source: { kind: 'local', path: sample }, destination: { kind: 'local', path: path.join(stack.dir, `${name}.mp4`) } });
+    const save = async (name: string, workflowId: string) => {
+      const history = await stack.env.client.workflow.getHandle(workflowId).fetchHistory();
+      await fs.promises.writeFile(path.join(OUT, `${name}.json`), JSON.stringify(history));
+      console.log(`recorded ${name}: ${history.events?.length} events`);
+    };
+
+    const ok = await stack.vsr.start(input('success'));
+    await ok.result();
+    await save('success', ok.workflowId);
+
+    stack.cloud.faults.nextJobOutcomes = ['PROCESS_FAILED'];
+    const failed = await stack.vsr.start(input('provider-failed'));
+    await failed.result().catch(() => undefined);
+    await save('provider-failed', failed.workflowId);
+
+    stack.cloud.faults.jobDelayMs = 20_000;
+    const cancelled = await stack.vsr.start(input('cancelled'));
+    await until('polling', async () => (await stack.vsr.progress(cancelled.workflowId)).stage === 'polling' || undefined);
+    await cancelled.cancel();
+    await cancelled.result().catch(() => undefined);
+    await save('cancelled', cancelled.workflowId);
+  } finally {
+    w.worker.shutdown();
+    await w.running;
+    await stack.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

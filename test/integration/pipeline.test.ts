@@ -71,6 +71,9 @@ describe('superResolveVideo pipeline', () => {
     assert.deepEqual(description.searchAttributes.VsrStage, ['done']);
     assert.deepEqual(description.searchAttributes.VsrProvider, ['local']);
     assert.equal(description.memo?.source, sample);
+    // No secret and no signed URL anywhere in the history.
+    const history = JSON.stringify(await handle.fetchHistory());
+    for (const secret of [stack.cloud.accessKeySecret, 'Signature=', 'OSSAccessKeyId']) assert.ok(!history.includes(secret), `history contains ${secret}`);
   });
 
   it('starting twice with the same key joins the same workflow and pays once', async () => {

@@ -1,0 +1,106 @@
+// `vsr dev` and `vsr upscale` as a user runs them: real processes, the Web UI answering, a clean Ctrl-C.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { portAnswers } from '../../client/embedded/devServer';
+import { makeSampleVideo } from '../../client/embedded/sample';
+import { probe } from '../../activities/media';
+
+const VSR = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('vsr dev', () => {
+  let dir: string;
+  let ports: { grpc: number; ui: number; viapi: number; oss: number };
+  let dev: ChildProcess | undefined;
+
+  before(async () => {
+    dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-dev-'));
+    ports = { grpc: await freePort(), ui: await freePort(), viapi: await freePort(), oss: await freePort() };
+  });
+  after(async () => {
+    dev?.kill('SIGKILL');
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  });
+
+  async function startDev(): Promise<{ child: ChildProcess; output: () => string }> {
+    const child = spawn(process.execPath, [VSR, 'dev', '--data', path.join(dir, 'home'), '--port', String(ports.grpc), '--ui-port', String(ports.ui), '--viapi-port', String(ports.viapi), '--oss-port', String(ports.oss)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    dev = child;
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('Ctrl-C stops everything')) {
+      if (child.exitCode !== null) throw new Error(`vsr dev exited early:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`vsr dev did not come up:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { child, output: () => out };
+  }
+
+  async function stopDev(child: ChildProcess): Promise<number | null> {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    return exited;
+  }
+
+  it('serves the Web UI, registers search attributes, runs an upscale, stops cleanly and keeps history', async () => {
+    const { child, output } = await startDev();
+    assert.match(output(), new RegExp(`Temporal gRPC: +127.0.0.1:${ports.grpc}`));
+    assert.match(output(), new RegExp(`Temporal UI: +http://127.0.0.1:${ports.ui}`));
+    const page = await fetch(`http://127.0.0.1:${ports.ui}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.grpc}` });
+    const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    for (const name of ['VsrStage', 'VsrProvider', 'VsrBatchId']) assert.ok(name in (attrs.customAttributes ?? {}), `${name} registered`);
+
+    // A user's upscale against the running stack (found through TEMPORAL_ADDRESS).
+    const input = await makeSampleVideo(path.join(dir, 'clip.mp4'));
+    const out = path.join(dir, 'clip-big.mp4');
+    const run = spawnSync(process.execPath, [VSR, 'upscale', input, '--out', out, '--bitrate', '2', '--key', 'dev-test'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.grpc}`, TEMPORAL_UI_URL: `http://127.0.0.1:${ports.ui}` },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), out);
+    assert.match(run.stderr, new RegExp(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows/vsr-dev-test-`));
+    assert.equal((await probe(out)).width, 1280);
+    const workflowId = /workflows\/(vsr-dev-test-[0-9a-f]+)/.exec(run.stderr)?.[1] as string;
+    await connection.close();
+
+    assert.equal(await stopDev(child), 0);
+    for (const port of Object.values(ports)) assert.equal(await portAnswers(port), false, `port ${port} released`);
+    const leftovers = spawnSync('pgrep', ['-f', path.join(dir, 'home')], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(leftovers, '', 'no process left running');
+
+    // History lives in the data folder: a restarted stack still shows the run.
+    const again = await startDev();
+    const c2 = await Connection.connect({ address: `127.0.0.1:${ports.grpc}` });
+    const d = await new Client({ connection: c2 }).workflow.getHandle(workflowId).describe();
+    assert.equal(d.status.name, 'COMPLETED');
+    await c2.close();
+    assert.equal(await stopDev(again.child), 0);
+  });
+
+  it('rejects a bad upscale with the typed error and a non-zero exit', () => {
+    const run = spawnSync(process.execPath, [VSR, 'upscale', path.join(dir, 'missing.mp4'), '--bitrate', '500'], { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--bitrate 500 must be an integer from 1 to 100/);
+  });
+});

@@ -9,7 +9,7 @@ export function makeCleanup(deps: ActivityDeps) {
     async removeTemporaryObjects(input: { bucket: string; prefix: string }): Promise<{ objects: number; uploads: number }> {
       if (!input.prefix.startsWith('vsr-tmp/')) throw new Error(`refusing to clean ${input.prefix}: only vsr-tmp/ prefixes are temporary`);
       const keys = await deps.storage.list(input.bucket, input.prefix);
-      for (const key of keys) await deps.storage.delete(input.bucket, key);
+      for (const { key } of keys) await deps.storage.delete(input.bucket, key);
       const uploads = await deps.storage.listUploads(input.bucket, input.prefix);
       for (const u of uploads) await deps.storage.abortMultipart(input.bucket, u.key, u.uploadId);
       return { objects: keys.length, uploads: uploads.length };

@@ -1,4 +1,5 @@
 // What activities need from the outside world, injected so tests can swap any of it.
+import type { Client } from '@temporalio/client';
 import type { ProviderName } from '../workflows/contract';
 import type { ObjectStorage } from './provider/oss';
 import type { ViapiClient } from './provider/viapi';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   partSize?: number;
   /** Lifetime of the signed URL handed to the provider for uploaded sources; must outlive the job. */
   sourceUrlTtlSeconds?: number;
+  /** Temporal client, for batch activities that look up earlier runs of an item. */
+  temporal?: Client;
   /** Whether the provider can fetch plain http(s) URLs itself (Alibaba: public URLs; the stand-in: loopback). */
   providerReadsUrls?: boolean;
 }

@@ -1,4 +1,5 @@
 // All activities, made from their dependencies (the DI factory the worker and tests both use).
+import { makeBatchActivities } from './batch';
 import { makeCleanup } from './cleanup';
 import type { ActivityDeps } from './deps';
 import { makeDownload } from './download';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     pollJob: makePoll(deps),
     downloadResult: makeDownload(deps),
     ...makeCleanup(deps),
+    ...makeBatchActivities(deps),
   };
 }
 

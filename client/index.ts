@@ -1,13 +1,26 @@
 // The typed library other services import: start, query, cancel and await vsr workflows.
-import { createHash } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Destination, Progress, Source, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
+import type { Progress, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_TYPE } from '../workflows/contract';
+import { BATCH_WORKFLOW_TYPE, QUERY_BATCH_PROGRESS, type BatchInput, type BatchOutput, type BatchProgress, type BatchSummary, type Manifest } from '../workflows/batchContract';
+import { describeLocation, idFragment, stableHash, workflowIdFor } from '../workflows/ids';
 import { progressQuery } from '../workflows/signals';
 
 export type { Destination, Progress, Source, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
 export { ErrorTypes } from '../workflows/contract';
+export { describeLocation, redactUrl, workflowIdFor } from '../workflows/ids';
+export type { BatchInput, BatchItemResult, BatchOutput, BatchProgress, BatchSummary, Manifest } from '../workflows/batchContract';
+
+/** A batch id from what it covers, so re-running the same manifest joins or repeats the same batch. */
+export function batchIdFor(manifest: Manifest, output: BatchOutput): string {
+  const name = manifest.kind === 'folder' || manifest.kind === 'file' ? manifest.path.split('/').filter(Boolean).pop() ?? 'batch' : manifest.kind === 'oss' ? `${manifest.bucket}-${manifest.prefix}` : 'items';
+  return `${idFragment(name, 30)}-${stableHash(JSON.stringify([manifest, output]))}`;
+}
+
+export function batchWorkflowId(batchId: string): string {
+  return `vsr-batch-${batchId}`;
+}
 
 export interface StartOptions {
   /**
@@ -16,23 +29,6 @@ export interface StartOptions {
    */
   key?: string;
   taskQueue?: string;
-}
-
-/** A URL without its query string: signatures and tokens stay out of memos and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\?.*$/, '?…');
-}
-
-export function describeSource(s: Source | Destination): string {
-  if (s.kind === 'local') return s.path;
-  if (s.kind === 'oss') return `oss://${s.bucket}/${s.key}`;
-  return redactUrl(s.url);
-}
-
-export function workflowIdFor(input: SuperResolveInput, key?: string): string {
-  const basis = key ?? JSON.stringify([describeSource(input.source), input.source.kind === 'url' ? input.source.url : '', describeSource(input.destination), input.bitRate ?? 10]);
-  const readable = key ? key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) : describeSource(input.source).split('/').pop()?.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40);
-  return `vsr-${readable}-${createHash('sha256').update(basis).digest('hex').slice(0, 12)}`;
 }
 
 export class VsrClient {
@@ -50,8 +46,8 @@ export class VsrClient {
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         memo: {
-          source: describeSource(input.source),
-          destination: describeSource(input.destination),
+          source: describeLocation(input.source),
+          destination: describeLocation(input.destination),
           bitRate: input.bitRate ?? 10,
           provider: input.provider ?? 'worker default',
         },
@@ -60,6 +56,27 @@ export class VsrClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle(workflowId);
       throw err;
     }
+  }
+
+  /** Starts a batch, or joins it if one with the same id is running; a finished batch may run again (done videos are skipped). */
+  async startBatch(input: BatchInput, o: { taskQueue?: string } = {}): Promise<WorkflowHandle> {
+    const workflowId = batchWorkflowId(input.batchId);
+    return this.client.workflow.start(BATCH_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: o.taskQueue ?? this.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      memo: { manifest: input.manifest.kind === 'items' ? `${input.manifest.items.length} items` : JSON.stringify(input.manifest), output: JSON.stringify(input.output) },
+    });
+  }
+
+  batchProgress(workflowId: string): Promise<BatchProgress> {
+    return this.client.workflow.getHandle(workflowId).query<BatchProgress>(QUERY_BATCH_PROGRESS);
+  }
+
+  batchResult(workflowId: string): Promise<BatchSummary> {
+    return this.client.workflow.getHandle(workflowId).result() as Promise<BatchSummary>;
   }
 
   progress(workflowId: string): Promise<Progress> {

@@ -41,6 +41,8 @@ export interface Config {
   maxConcurrentWorkflowTasks: number;
   provider: ProviderName;
   workDir: string;
+  /** Provider submits per second across all workers (the submit task queue's limit). */
+  submitsPerSecond: number;
   /** Multipart part size for uploads, bytes. */
   uploadPartBytes: number;
   local: LocalProviderConfig;
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentWorkflowTasks: int(env, 'VSR_MAX_WORKFLOW_TASKS', 40, 2, 10_000),
     provider,
     workDir: env.VSR_WORK_DIR || path.join(home, 'work'),
+    submitsPerSecond: int(env, 'VSR_SUBMITS_PER_SECOND', 2, 1, 1000),
     uploadPartBytes: int(env, 'VSR_UPLOAD_PART_BYTES', 8 * 1024 * 1024, 100 * 1024, 5 * 1024 * 1024 * 1024),
     local: {
       viapiEndpoint: env.VSR_LOCAL_VIAPI_ENDPOINT || `http://127.0.0.1:${DEFAULT_VIAPI_PORT}`,

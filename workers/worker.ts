@@ -1,9 +1,10 @@
-// A vsr worker: the workflows plus activities built from the configured provider.
+// vsr's workers: the main task queue (workflows and activities) and the rate-limited submit queue.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
 import type { Config } from './config';
 import { buildProvider } from './providers';
@@ -13,7 +14,7 @@ export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.js'
 export interface WorkerOptions {
   config: Config;
   connection: NativeConnection;
-  /** Used to send progress signals to workflows. */
+  /** Used to send progress signals to workflows and to look up batch items. */
   client: Client;
   /** A pre-built bundle saves the webpack step (tests start many workers). */
   workflowBundle?: WorkflowBundle;
@@ -21,7 +22,20 @@ export interface WorkerOptions {
   deps?: Partial<ActivityDeps>;
 }
 
-export async function createWorker(o: WorkerOptions): Promise<Worker> {
+/** Both workers, run and stopped together. */
+export class VsrWorkers {
+  constructor(readonly main: Worker, readonly submit: Worker) {}
+
+  run(): Promise<void> {
+    return Promise.all([this.main.run(), this.submit.run()]).then(() => undefined);
+  }
+
+  shutdown(): void {
+    for (const w of [this.main, this.submit]) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+}
+
+export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   await fs.promises.mkdir(o.config.workDir, { recursive: true });
   const deps: ActivityDeps = {
     ...buildProvider(o.config),
@@ -31,17 +45,28 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     reportProgress: async (workflowId, progress) => {
       await o.client.workflow.getHandle(workflowId).signal(transferProgressSignal, progress);
     },
+    temporal: o.client,
     ...o.deps,
   };
-  return Worker.create({
-    connection: o.connection,
-    namespace: o.config.temporal.namespace,
+  const activities = createActivities(deps);
+  const common = { connection: o.connection, namespace: o.config.temporal.namespace };
+  const main = await Worker.create({
+    ...common,
     taskQueue: o.config.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(deps),
+    activities,
     maxConcurrentActivityTaskExecutions: o.config.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: o.config.maxConcurrentWorkflowTasks,
     // Transfers must see cancellation and finish their heartbeats before the worker exits.
     shutdownGraceTime: '20s',
   });
+  const submit = await Worker.create({
+    ...common,
+    taskQueue: submitTaskQueue(o.config.taskQueue),
+    activities: { submitJob: activities.submitJob },
+    // Enforced by the server across every worker polling this queue: the provider's account-wide limit.
+    maxTaskQueueActivitiesPerSecond: o.config.submitsPerSecond,
+    shutdownGraceTime: '20s',
+  });
+  return new VsrWorkers(main, submit);
 }

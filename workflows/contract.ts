@@ -106,3 +106,11 @@ export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];
 export const WORKFLOW_TYPE = 'superResolveVideo';
 export const QUERY_PROGRESS = 'progress';
 export const DEFAULT_TASK_QUEUE = 'vsr';
+
+/**
+ * Submits run on their own task queue with a server-enforced activities-per-second limit, so the
+ * provider's account-wide submit rate holds across every batch, workflow and worker.
+ */
+export function submitTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-submit`;
+}

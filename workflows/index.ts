@@ -1,2 +1,3 @@
 // What the worker registers.
 export { superResolveVideo } from './superResolve';
+export { vsrBatch } from './batch';

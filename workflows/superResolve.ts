@@ -15,7 +15,7 @@ import {
 import type { createActivities } from '../activities';
 import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
-import { ErrorTypes, type JobStatus, type Progress, type Stage, type SuperResolveInput, type SuperResolveResult, type VideoFacts } from './contract';
+import { ErrorTypes, submitTaskQueue, type JobStatus, type Progress, type Stage, type SuperResolveInput, type SuperResolveResult, type VideoFacts } from './contract';
 import { MAX_RESUBMITS, POLLS_PER_RUN, RESUBMIT_DELAY_MS, pollDelayMs } from './pollSchedule';
 import { VSR_PROVIDER, VSR_STAGE } from './searchAttributes';
 import { progressQuery, transferProgressSignal } from './signals';
@@ -42,11 +42,6 @@ const { uploadSource } = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: USER_ERRORS },
 });
 
-const { submitJob } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  // Each retry first reconciles with QueryAsyncJobList, so a retry never pays twice.
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
-});
 
 const { pollJob } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -81,7 +76,14 @@ export interface CarriedState {
 }
 
 export async function superResolveVideo(input: SuperResolveInput, carried?: CarriedState): Promise<SuperResolveResult> {
-  const { workflowId } = workflowInfo();
+  const { workflowId, taskQueue } = workflowInfo();
+  const { submitJob } = proxyActivities<Activities>({
+    taskQueue: submitTaskQueue(taskQueue), // rate-limited queue: the provider allows about 2 submits/s per account
+    scheduleToStartTimeout: '1 hour', // waiting in line for the rate limit is fine; no submit worker at all is not
+    startToCloseTimeout: '2 minutes',
+    // Each retry first reconciles with QueryAsyncJobList, so a retry never pays twice.
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
+  });
   const progress: Progress = { stage: carried ? 'polling' : 'validating', bytesDone: 0, bytesTotal: 0, percent: 0, pollCount: carried?.pollCount ?? 0, submits: carried?.submits ?? 0, jobId: carried?.jobId };
   const timings: SuperResolveResult['timings'] = { ...carried?.timings };
   const compensations: Compensation[] = [...(carried?.compensations ?? [])];

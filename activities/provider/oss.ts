@@ -15,7 +15,7 @@ export interface ObjectStorage {
   head(bucket: string, key: string): Promise<{ size: number } | undefined>;
   getStream(bucket: string, key: string, start?: number): Promise<Readable>;
   delete(bucket: string, key: string): Promise<void>;
-  list(bucket: string, prefix: string): Promise<string[]>;
+  list(bucket: string, prefix: string): Promise<Array<{ key: string; size: number; lastModified: number }>>;
   listUploads(bucket: string, prefix: string): Promise<Array<{ key: string; uploadId: string }>>;
 }
 
@@ -106,11 +106,11 @@ export function createObjectStorage(o: ObjectStorageOptions): ObjectStorage {
       await client(bucket).delete(key);
     },
     async list(bucket, prefix) {
-      const keys: string[] = [];
+      const keys: Array<{ key: string; size: number; lastModified: number }> = [];
       let token: string | undefined;
       do {
         const r = await client(bucket).listV2({ prefix, 'max-keys': '1000', ...(token ? { 'continuation-token': token } : {}) }, {});
-        keys.push(...(r.objects ?? []).map((obj) => obj.name));
+        keys.push(...(r.objects ?? []).map((obj) => ({ key: obj.name, size: obj.size, lastModified: Date.parse(obj.lastModified) })));
         token = r.nextContinuationToken ?? undefined;
       } while (token);
       return keys;

@@ -1,10 +1,10 @@
 // The embedded default: a Temporal dev server (with Web UI), the local Alibaba stand-in and a worker, in one process.
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../workers/config';
-import { createWorker } from '../../workers/worker';
+import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
 import { ensureTemporalCli } from './tools';
 
@@ -57,10 +57,10 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const workerConnection = await NativeConnection.connect({ address: dev.address });
     started.push(() => workerConnection.close());
-    const worker: Worker = await createWorker({ config, connection: workerConnection, client });
-    const running = worker.run();
+    const workers = await createWorkers({ config, connection: workerConnection, client });
+    const running = workers.run();
     started.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      workers.shutdown();
       await running;
     });
     return { address: dev.address, uiUrl: dev.uiUrl, cloud, client, stop };

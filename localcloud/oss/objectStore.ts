@@ -1,6 +1,7 @@
 // OSS objects on disk: each object is a file plus a JSON sidecar; bytes always stream, never sit in memory.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -180,7 +181,10 @@ export class ObjectStore {
         if (i < parts.length - 1 && stat.size < minPartSize) throw new OssError(400, 'EntityTooSmall', `part ${part.partNumber} is ${stat.size} bytes, below the ${minPartSize}-byte minimum`);
         md5s.update(Buffer.from(part.etag.replace(/"/g, ''), 'hex'));
         size += stat.size;
-        await pipeline(fs.createReadStream(file), out, { end: false });
+        // Copied by hand: pipeline() per part would pile listeners onto the one output stream.
+        for await (const chunk of fs.createReadStream(file)) {
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
       }
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       await fs.promises.rename(tmp, target);

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { VsrClient } from '../../client';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
 import { loadConfig, type Config } from '../../workers/config';
-import { createWorker } from '../../workers/worker';
+import { createWorkers, type VsrWorkers } from '../../workers/worker';
 import { startTemporal, workflowBundle } from './temporal';
 
 export interface TestStack {
@@ -60,8 +59,8 @@ export async function startTestStack(name: string, cloudOptions: Partial<LocalCl
 }
 
 /** An in-process worker for this stack; stop it with `shutdown()` and await `running`. */
-export async function inProcessWorker(stack: TestStack, overrides: Partial<Config> = {}): Promise<{ worker: Worker; running: Promise<void> }> {
-  const worker = await createWorker({
+export async function inProcessWorker(stack: TestStack, overrides: Partial<Config> = {}): Promise<{ worker: VsrWorkers; running: Promise<void> }> {
+  const worker = await createWorkers({
     config: { ...stack.config, ...overrides },
     connection: stack.env.nativeConnection,
     client: stack.env.client,

@@ -81,7 +81,7 @@ describe('vsr dev', () => {
     assert.equal(run.stdout.trim(), out);
     assert.match(run.stderr, new RegExp(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows/vsr-dev-test-`));
     assert.equal((await probe(out)).width, 1280);
-    const workflowId = /workflows\/(vsr-dev-test-[0-9a-f]+)/.exec(run.stderr)?.[1] as string;
+    const workflowId = /workflows\/(vsr-dev-test-[0-9a-f]{16})/.exec(run.stderr)?.[1] as string;
     await connection.close();
 
     assert.equal(await stopDev(child), 0);

@@ -132,7 +132,9 @@ describe('local Alibaba stand-in', () => {
     }
     await oss.completeMultipart(cloud.bucket, 'mp/big.bin', uploadId, etags);
     assert.deepEqual(await oss.head(cloud.bucket, 'mp/big.bin'), { size: 300 * 1024 });
-    assert.ok((await oss.list(cloud.bucket, 'mp/')).includes('mp/big.bin'));
+    const listed = await oss.list(cloud.bucket, 'mp/');
+    assert.deepEqual(listed.map((o) => [o.key, o.size]), [['mp/big.bin', 300 * 1024]]);
+    assert.ok(Math.abs(listed[0].lastModified - Date.now()) < 60_000);
     const aborted = await oss.initMultipart(cloud.bucket, 'mp/aborted.bin');
     await oss.abortMultipart(cloud.bucket, 'mp/aborted.bin', aborted);
     await assert.rejects(oss.uploadPart(cloud.bucket, 'mp/aborted.bin', aborted, 1, big, 0, 1024), (e: { code?: string }) => e.code === 'NoSuchUpload');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import type { VsrWorkers } from '../../workers/worker';
 import { failureMessage } from '../../client';
 import { makeSampleVideo } from '../../client/embedded/sample';
 import { probe } from '../../activities/media';
@@ -13,7 +13,7 @@ import { inProcessWorker, startTestStack, until, type TestStack } from '../harne
 
 describe('superResolveVideo pipeline', () => {
   let stack: TestStack;
-  let worker: { worker: Worker; running: Promise<void> };
+  let worker: { worker: VsrWorkers; running: Promise<void> };
   let sample: string;
   let n = 0;
 

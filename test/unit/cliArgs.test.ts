@@ -34,7 +34,7 @@ describe('client library', () => {
     assert.equal(workflowIdFor(input), workflowIdFor({ ...input }));
     assert.notEqual(workflowIdFor(input), workflowIdFor({ ...input, bitRate: 5 }));
     assert.equal(workflowIdFor(input, 'order-42'), workflowIdFor({ ...input, bitRate: 7 }, 'order-42'));
-    assert.match(workflowIdFor(input, 'order 42/x'), /^vsr-order_42_x-[0-9a-f]{12}$/);
+    assert.match(workflowIdFor(input, 'order 42/x'), /^vsr-order_42_x-[0-9a-f]{16}$/);
   });
   it('keeps query strings (signatures) out of descriptions', () => {
     assert.equal(redactUrl('http://h/k?OSSAccessKeyId=a&Signature=s'), 'http://h/k?…');

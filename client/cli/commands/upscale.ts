@@ -7,18 +7,19 @@ import { ensureFfmpeg } from '../../embedded/tools';
 import { makeSampleVideo } from '../../embedded/sample';
 import { failureMessage, VsrClient } from '../../index';
 import { intFlag, parseArgs, strFlag, UsageError } from '../args';
+import { LocationError, parseLocation as parseAnyLocation } from '../../../activities/locations';
 import { openSession, workflowUiLink } from '../connect';
 import { ProgressLine } from '../progressBar';
 
 export function parseLocation(text: string, role: 'input' | '--out'): Source {
-  const oss = /^oss:\/\/([^/]+)\/(.+)$/.exec(text);
-  if (oss) return { kind: 'oss', bucket: oss[1], key: oss[2] };
-  if (text.startsWith('oss://')) throw new UsageError(`${role} ${text} must look like oss://bucket/key`);
-  if (/^https?:\/\//i.test(text)) {
-    if (role === '--out') throw new UsageError('--out must be a local path or oss://bucket/key, not a URL');
-    return { kind: 'url', url: text };
+  try {
+    const location = parseAnyLocation(text, role);
+    if (role === '--out' && location.kind === 'url') throw new UsageError('--out must be a local path or oss://bucket/key, not a URL');
+    return location;
+  } catch (err) {
+    if (err instanceof LocationError) throw new UsageError(err.message);
+    throw err;
   }
-  return { kind: 'local', path: path.resolve(text) };
 }
 
 function defaultOutput(source: Source, home: string): Destination {

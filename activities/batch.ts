@@ -1,0 +1,156 @@
+// Batch activities: list a manifest page by page, look up earlier runs of an item, write summaries and markers.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BatchInput, BatchItemResult, BatchItemSpec, BatchOutput, BatchPage, Manifest } from '../workflows/batchContract';
+import type { Destination, SuperResolveResult } from '../workflows/contract';
+import { ErrorTypes } from '../workflows/contract';
+import { workflowIdFor } from '../workflows/ids';
+import { outputStore } from './batchOutput';
+import type { ActivityDeps } from './deps';
+import { finalError } from './failures';
+import { LocationError, parseLocation } from './locations';
+
+/** Names worth probing; the validate stage still decides by content. */
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.avi', '.mkv', '.flv', '.ts', '.mpg', '.mpeg', '.mxf']);
+const MARKER = '.vsr-last-success.json';
+
+interface Listed {
+  name: string; // path relative to the folder or prefix
+  source: BatchItemSpec['source'];
+  modified: number;
+}
+
+function isVideo(name: string): boolean {
+  return VIDEO_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
+
+async function listFolder(root: string, skip: string | undefined): Promise<Listed[]> {
+  const out: Listed[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const e of await fs.promises.readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (p !== skip && !e.name.startsWith('.')) await walk(p);
+      } else if (e.isFile() && isVideo(e.name)) {
+        out.push({ name: path.relative(root, p), source: { kind: 'local', path: p }, modified: (await fs.promises.stat(p)).mtimeMs });
+      }
+    }
+  }
+  await walk(root);
+  return out;
+}
+
+function outputFor(output: BatchOutput, relative: string): Destination {
+  const name = relative.replace(/\.[^./]+$/, '') + '.x2.mp4';
+  return output.kind === 'local' ? { kind: 'local', path: path.join(output.dir, name) } : { kind: 'oss', bucket: output.bucket, key: `${output.prefix}${name}` };
+}
+
+/** Manifest files: a JSON array of {source, destination?, bitRate?} or CSV `source,destination,bitrate`. */
+async function readManifestFile(file: string, output: BatchOutput): Promise<BatchItemSpec[]> {
+  const text = await fs.promises.readFile(file, 'utf8').catch(() => {
+    throw finalError(ErrorTypes.InvalidSource, `manifest ${file} cannot be read`);
+  });
+  const base = path.dirname(file);
+  let rows: Array<{ source?: string; destination?: string; bitRate?: number }>;
+  if (file.endsWith('.json')) {
+    rows = JSON.parse(text) as typeof rows;
+    if (!Array.isArray(rows)) throw finalError(ErrorTypes.InvalidSource, `manifest ${file} must be a JSON array of {source, destination?, bitRate?}`);
+  } else {
+    rows = text.split(/\r?\n/).filter((l) => l.trim() && !/^source\s*,/i.test(l)).map((l) => {
+      const [source, destination, bitRate] = l.split(',').map((c) => c.trim());
+      return { source, destination: destination || undefined, bitRate: bitRate ? Number(bitRate) : undefined };
+    });
+  }
+  return rows.map((r, i) => {
+    const where = `manifest ${file} entry ${i + 1}`;
+    try {
+      if (!r.source) throw new LocationError(`${where} has no source`);
+      const source = parseLocation(r.source, `${where} source`, base);
+      const fallbackName = (source.kind === 'local' ? path.basename(source.path) : source.kind === 'oss' ? source.key.split('/').pop() : new URL(source.url).pathname.split('/').pop()) || `video-${i + 1}`;
+      const dest = r.destination ? parseLocation(r.destination, `${where} destination`, base) : outputFor(output, fallbackName);
+      if (dest.kind === 'url') throw new LocationError(`${where} destination must be a local path or oss://bucket/key`);
+      return { source, destination: dest, bitRate: r.bitRate };
+    } catch (err) {
+      if (err instanceof LocationError) throw finalError(ErrorTypes.InvalidSource, err.message);
+      throw err;
+    }
+  });
+}
+
+export function makeBatchActivities(deps: ActivityDeps) {
+  async function listAll(manifest: Manifest, output: BatchOutput, since: number | undefined): Promise<BatchItemSpec[]> {
+    if (manifest.kind === 'items') return manifest.items;
+    if (manifest.kind === 'file') return readManifestFile(manifest.path, output);
+    let listed: Listed[];
+    if (manifest.kind === 'folder') {
+      const stat = await fs.promises.stat(manifest.path).catch(() => undefined);
+      if (!stat?.isDirectory()) throw finalError(ErrorTypes.SourceNotFound, `manifest folder ${manifest.path} does not exist`);
+      listed = await listFolder(manifest.path, output.kind === 'local' ? output.dir : undefined);
+    } else {
+      const objects = await deps.storage.list(manifest.bucket, manifest.prefix);
+      const outPrefix = output.kind === 'oss' && output.bucket === manifest.bucket ? output.prefix : undefined;
+      listed = objects
+        .filter((o) => isVideo(o.key) && !(outPrefix && o.key.startsWith(outPrefix)))
+        .map((o) => ({ name: o.key.slice(manifest.prefix.length), source: { kind: 'oss' as const, bucket: manifest.bucket, key: o.key }, modified: o.lastModified }));
+    }
+    return listed
+      .filter((l) => since === undefined || l.modified > since)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((l) => ({ source: l.source, destination: outputFor(output, l.name) }));
+  }
+
+  return {
+    /** One page of the manifest, in a stable order, each item with its child workflow id. */
+    async listBatchItems(input: { batch: BatchInput; since?: number; offset: number; limit: number; forceTag?: string }): Promise<BatchPage> {
+      const all = await listAll(input.batch.manifest, input.batch.output, input.since);
+      const items = all.slice(input.offset, input.offset + input.limit).map((item) => {
+        const spec = { ...item, bitRate: item.bitRate ?? input.batch.bitRate };
+        const id = workflowIdFor({ source: spec.source, destination: spec.destination, bitRate: spec.bitRate });
+        return { ...spec, workflowId: input.forceTag ? `${id}-${input.forceTag}` : id };
+      });
+      return { items, total: all.length };
+    },
+
+    /** What became of an item's workflow started earlier (by another batch or by `vsr upscale`). */
+    async describeItem(input: { workflowId: string }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> {
+      if (!deps.temporal) throw new Error('describeItem needs a Temporal client in the activity deps');
+      const handle = deps.temporal.workflow.getHandle(input.workflowId);
+      const status = (await handle.describe()).status.name;
+      if (status !== 'COMPLETED') return { status };
+      const r = (await handle.result()) as SuperResolveResult;
+      return { status, result: { jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 } };
+    },
+
+    async writeBatchPage(input: { batchId: string; output: BatchOutput; page: number; rows: BatchItemResult[] }): Promise<void> {
+      const store = outputStore(input.output, deps.storage);
+      await store.write(`.vsr-batch-${input.batchId}/page-${String(input.page).padStart(6, '0')}.json`, JSON.stringify(input.rows));
+    },
+
+    /** Joins the pages into `vsr-batch-<id>.json` and `.csv` next to the outputs. */
+    async writeBatchSummary(input: { batchId: string; output: BatchOutput; pages: number; header: Record<string, unknown> }): Promise<{ json: string; csv: string }> {
+      const store = outputStore(input.output, deps.storage);
+      const rows: BatchItemResult[] = [];
+      for (let p = 0; p < input.pages; p++) {
+        const text = await store.read(`.vsr-batch-${input.batchId}/page-${String(p).padStart(6, '0')}.json`);
+        if (text) rows.push(...(JSON.parse(text) as BatchItemResult[]));
+      }
+      const columns: Array<keyof BatchItemResult> = ['source', 'destination', 'status', 'reason', 'workflowId', 'jobId', 'sizeBytes', 'sha256'];
+      const cell = (v: unknown) => (v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+      const csv = [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+      await store.write(`vsr-batch-${input.batchId}.json`, JSON.stringify({ ...input.header, items: rows }, null, 2));
+      await store.write(`vsr-batch-${input.batchId}.csv`, csv);
+      for (let p = 0; p < input.pages; p++) await store.remove(`.vsr-batch-${input.batchId}/page-${String(p).padStart(6, '0')}.json`);
+      if (input.output.kind === 'local') await fs.promises.rm(path.join(input.output.dir, `.vsr-batch-${input.batchId}`), { recursive: true, force: true });
+      return { json: store.location(`vsr-batch-${input.batchId}.json`), csv: store.location(`vsr-batch-${input.batchId}.csv`) };
+    },
+
+    async readBatchMarker(input: { output: BatchOutput }): Promise<number | undefined> {
+      const text = await outputStore(input.output, deps.storage).read(MARKER);
+      return text ? (JSON.parse(text) as { startedAt: number }).startedAt : undefined;
+    },
+
+    async writeBatchMarker(input: { output: BatchOutput; startedAt: number; batchId: string }): Promise<void> {
+      await outputStore(input.output, deps.storage).write(MARKER, JSON.stringify(input));
+    },
+  };
+}

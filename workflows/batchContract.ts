@@ -1,0 +1,80 @@
+// Batch vocabulary: manifests, outputs, progress and summaries (types only).
+import type { Destination, Source } from './contract';
+
+/** One line of a manifest. */
+export interface BatchItemSpec {
+  source: Source;
+  destination: Destination;
+  bitRate?: number;
+}
+
+/** Where the list of videos comes from. Folders and prefixes are listed (sorted) page by page. */
+export type Manifest =
+  | { kind: 'items'; items: BatchItemSpec[] }
+  | { kind: 'file'; path: string }
+  | { kind: 'folder'; path: string }
+  | { kind: 'oss'; bucket: string; prefix: string };
+
+/** Where outputs of listed folders/prefixes go, and where the summary is written. */
+export type BatchOutput = { kind: 'local'; dir: string } | { kind: 'oss'; bucket: string; prefix: string };
+
+export interface BatchInput {
+  batchId: string;
+  manifest: Manifest;
+  output: BatchOutput;
+  /** Default bitrate for items that name none. */
+  bitRate?: number;
+  /** Videos in flight at once for this batch (the submit rate is limited account-wide anyway). */
+  concurrency?: number;
+  /** Redo videos already done (a new child id for each), paying again. */
+  force?: boolean;
+  /** Only videos modified since the last batch of this output that finished without failures (schedules). */
+  sinceLastSuccess?: boolean;
+}
+
+export type ItemStatus = 'done' | 'failed' | 'skipped';
+
+export interface BatchItemResult {
+  source: string;
+  destination: string;
+  status: ItemStatus;
+  reason?: string;
+  workflowId: string;
+  jobId?: string;
+  sizeBytes?: number;
+  sha256?: string;
+}
+
+export interface BatchCounts {
+  done: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface BatchProgress extends BatchCounts {
+  batchId: string;
+  stage: 'listing' | 'running' | 'summarizing' | 'done';
+  total: number;
+  running: number;
+  /** The latest failures and skips with their reasons (the summary has all of them). */
+  recent: Array<{ source: string; status: ItemStatus; reason: string }>;
+}
+
+export interface BatchSummary extends BatchCounts {
+  batchId: string;
+  total: number;
+  startedAt: string;
+  finishedAt: string;
+  /** Where the JSON and CSV summaries were written. */
+  summaryJson: string;
+  summaryCsv: string;
+}
+
+/** A listed page: items with the child workflow id each maps to. */
+export interface BatchPage {
+  items: Array<BatchItemSpec & { workflowId: string }>;
+  total: number;
+}
+
+export const BATCH_WORKFLOW_TYPE = 'vsrBatch';
+export const QUERY_BATCH_PROGRESS = 'batchProgress';

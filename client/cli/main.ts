@@ -2,7 +2,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { UsageError } from './args';
+import { batchCommand } from './commands/batch';
 import { cancelCommand, statusCommand } from './commands/manage';
+import { scheduleCommand } from './commands/schedule';
 import { devCommand, localcloudCommand, setupCommand, workerCommand } from './commands/stack';
 import { upscaleCommand } from './commands/upscale';
 
@@ -11,6 +13,11 @@ const USAGE = `vsr: durable video super-resolution on Temporal
   vsr upscale [input] [--bitrate N] [--out PATH|oss://bucket/key] [--provider local|alibaba]
               [--deadline ISO-TIME] [--key K] [--no-wait]
                        upscale 2x (no input: a sample video, on the embedded local stack)
+  vsr batch <manifest.json|manifest.csv|folder|oss://bucket/prefix> [--out DIR|oss://b/p]
+              [--concurrency N] [--bitrate N] [--force] [--no-wait]
+                       one workflow per video; done videos are skipped; JSON+CSV summary
+  vsr schedule create|list|describe|pause|unpause|trigger|backfill|delete ...
+                       batch re-runs on Temporal Schedules (vsr schedule for details)
   vsr status <id>      stage, progress, result or error of a workflow
   vsr cancel <id>      cancel a workflow (its cleanup still runs)
   vsr worker           run a worker configured from the environment
@@ -25,6 +32,8 @@ VSR_PROVIDER (local|alibaba), VSR_HOME, VSR_OSS_BUCKET (alibaba); see README.md.
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   upscale: upscaleCommand,
+  batch: batchCommand,
+  schedule: scheduleCommand,
   status: statusCommand,
   cancel: cancelCommand,
   worker: workerCommand,

@@ -89,3 +89,24 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** For scripts (benchmarks, recording histories): a stack with an in-process worker, torn down after `fn`. */
+export async function withWorkingStack(name: string, cloudOptions: Partial<LocalCloudOptions>, fn: (stack: TestStack) => Promise<void>): Promise<void> {
+  const stack = await startTestStack(name, cloudOptions);
+  const w = await inProcessWorker(stack);
+  try {
+    await fn(stack);
+  } finally {
+    w.worker.shutdown();
+    await w.running;
+    await stack.close();
+  }
+}
+
+/** Runs a script's main, exiting non-zero with the error when it fails. */
+export function runScript(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -4,14 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeSampleVideo } from '../../client/embedded/sample';
 import type { SuperResolveInput } from '../../workflows/contract';
-import { inProcessWorker, startTestStack, until } from '../harness/stack';
+import { runScript, until, withWorkingStack } from '../harness/stack';
 
 const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 
 async function main(): Promise<void> {
-  const stack = await startTestStack('record');
-  const w = await inProcessWorker(stack);
-  try {
+  await withWorkingStack('record', {}, async (stack) => {
     const sample = await makeSampleVideo(path.join(stack.dir, 's.mp4'));
     const input = (name: string): SuperResolveInput => ({ source: { kind: 'local', path: sample }, destination: { kind: 'local', path: path.join(stack.dir, `${name}.mp4`) } });
     const save = async (name: string, workflowId: string) => {
@@ -35,14 +33,14 @@ async function main(): Promise<void> {
     await cancelled.cancel();
     await cancelled.result().catch(() => undefined);
     await save('cancelled', cancelled.workflowId);
-  } finally {
-    w.worker.shutdown();
-    await w.running;
-    await stack.close();
-  }
+
+    stack.cloud.faults.jobDelayMs = 0;
+    const items = ['b1', 'b2'].map((name) => ({ ...input(name), bitRate: 2 }));
+    const output = { kind: 'local' as const, dir: path.join(stack.dir, 'batch-out') };
+    const batch = await stack.vsr.startBatch({ batchId: 'recorded', manifest: { kind: 'items', items }, output, concurrency: 2 });
+    await batch.result();
+    await save('batch', batch.workflowId);
+  });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runScript(main);

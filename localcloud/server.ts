@@ -120,11 +120,14 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     submitLimiter: new RateLimiter(opts.submitsPerSecond ?? 2),
     results: { ossEndpoint, bucket: RESULTS_BUCKET, accessKeyId: providerKey.id, secret: providerKey.secret },
     admin: async (req, res, route, body) => {
-      const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-      if (route === 'faults') {
-        if (req.method === 'POST') applyFaults(faults, input);
-        return sendJson(res, 200, faults);
+      let input: Record<string, unknown>;
+      try {
+        input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+        if (route === 'faults' && req.method === 'POST') applyFaults(faults, input);
+      } catch (err) {
+        return sendJson(res, 400, { Code: 'InvalidParameter', Message: (err as Error).message });
       }
+      if (route === 'faults') return sendJson(res, 200, faults);
       if (route === 'clock' && req.method === 'POST') {
         clock.advance(Number(input.advanceMs ?? 0));
         return sendJson(res, 200, { now: clock.now() });

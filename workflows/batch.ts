@@ -25,7 +25,7 @@ import { superResolveVideo } from './superResolve';
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Items listed per run; each run drains its page, then continues as new, so history stays small at any size. */
+/** Items listed per run by default; each run drains its page, then continues as new, so history stays small at any size. */
 export const BATCH_PAGE_SIZE = 100;
 const RECENT = 20;
 
@@ -72,7 +72,7 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
   try {
     for (;;) {
       progress.stage = 'listing';
-      const page = await listBatchItems({ batch: input, since: state.since, offset: state.offset, limit: BATCH_PAGE_SIZE, forceTag: input.force ? `f${state.startedAt}` : undefined });
+      const page = await listBatchItems({ batch: input, since: state.since, offset: state.offset, limit: Math.min(500, Math.max(1, input.pageSize ?? BATCH_PAGE_SIZE)), forceTag: input.force ? `f${state.startedAt}` : undefined });
       state.total = page.total;
       progress.total = page.total;
       progress.stage = 'running';

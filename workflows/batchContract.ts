@@ -28,6 +28,8 @@ export interface BatchInput {
   concurrency?: number;
   /** Redo videos already done (a new child id for each), paying again. */
   force?: boolean;
+  /** Items listed per workflow run before continue-as-new (default 100); tune down for huge items, up for speed. */
+  pageSize?: number;
   /** Only videos modified since the last batch of this output that finished without failures (schedules). */
   sinceLastSuccess?: boolean;
 }

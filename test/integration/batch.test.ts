@@ -39,7 +39,8 @@ describe('batches', () => {
   it('runs 50 videos through a worker crash, each paid once, with a correct summary', async () => {
     const billed = stack.cloud.billableJobs();
     child = workerProcess(stack);
-    const handle = await stack.vsr.startBatch(input());
+    // Pages of 20: the crash and the run span three workflow runs joined by continue-as-new.
+    const handle = await stack.vsr.startBatch(input({ pageSize: 20 }));
     const midway = await until('a dozen videos done', async () => {
       const p = await stack.vsr.batchProgress(handle.workflowId);
       return p.done >= 12 ? p : undefined;
@@ -62,6 +63,9 @@ describe('batches', () => {
     assert.equal(csv.length, 51);
     assert.ok(fs.existsSync(path.join(outDir, 'sub', 'nested.x2.mp4')));
     assert.ok(fs.existsSync(path.join(outDir, 'v00.x2.mp4')));
+    const runs = [];
+    for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(run.status.name);
+    assert.deepEqual(runs.sort(), ['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
   });
 
   it('a second run of the same manifest skips all 50 and pays nothing', async () => {

@@ -13,13 +13,21 @@ import { probe } from '../../activities/media';
 
 const VSR = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+/**
+ * A free port below the kernel's ephemeral range (32768+): a port from that range can be taken by some
+ * outgoing connection between two starts of the server, which then cannot bind it again.
+ */
+const taken = new Set<number>();
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    if (taken.has(port)) continue;
+    taken.add(port);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 describe('vsr dev', () => {
@@ -83,6 +91,23 @@ describe('vsr dev', () => {
     assert.equal((await probe(out)).width, 1280);
     const workflowId = /workflows\/(vsr-dev-test-[0-9a-f]{16})/.exec(run.stderr)?.[1] as string;
     await connection.close();
+
+    const cliEnv = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.grpc}` };
+    const status = spawnSync(process.execPath, [VSR, 'status', workflowId], { env: cliEnv, encoding: 'utf8' });
+    assert.equal(status.status, 0, status.stderr);
+    const described = JSON.parse(status.stdout) as { status: string; result: { width: number } };
+    assert.deepEqual([described.status, described.result.width], ['COMPLETED', 1280]);
+
+    const folder = path.join(dir, 'folder');
+    await fs.promises.mkdir(folder);
+    for (const name of ['one.mp4', 'two.mp4']) await fs.promises.copyFile(input, path.join(folder, name));
+    const batch = spawnSync(process.execPath, [VSR, 'batch', folder, '--bitrate', '2'], { env: cliEnv, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(batch.status, 0, batch.stderr);
+    assert.match(batch.stderr, /2 videos: 2 done, 0 failed, 0 skipped/);
+    const [summaryJson, summaryCsv] = batch.stdout.trim().split('\n');
+    assert.equal(summaryJson, path.join(`${folder}.x2`, path.basename(summaryJson)));
+    assert.ok(fs.existsSync(summaryCsv));
+    assert.ok(fs.existsSync(path.join(`${folder}.x2`, 'one.x2.mp4')));
 
     assert.equal(await stopDev(child), 0);
     for (const port of Object.values(ports)) assert.equal(await portAnswers(port), false, `port ${port} released`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
 import * as $dara from '@darabonba/typescript';
+import OSS from 'ali-oss';
 import { probe } from '../../activities/media';
 import { ViapiCallError, type JobResult, type ViapiClient } from '../../activities/provider/viapi';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
@@ -217,6 +218,29 @@ describe('local Alibaba stand-in', () => {
       assert.equal((await fetch(short.resultUrl as string)).status, 403);
       cloud.faults.resultUrlTtlSeconds = 1800;
       assert.equal((await fetch((await viapi.getResult(jobId)).resultUrl as string)).status, 200, 'a fresh poll signs a fresh URL');
+    });
+  });
+
+  it('lists with v1 list() (Owner element present) through unmodified ali-oss', async () => {
+    const client = new OSS({ bucket: cloud.bucket, endpoint: cloud.ossEndpoint, accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret, sldEnable: true } as OSS.Options);
+    await ossFor(cloud).put(cloud.bucket, 'v1/a.mp4', source);
+    const r = await client.list({ prefix: 'v1/', 'max-keys': 10 }, {});
+    assert.deepEqual(r.objects.map((o) => o.name), ['v1/a.mp4']);
+    assert.equal(r.objects[0].owner?.id, 'vsr-local');
+  });
+
+  it('takes faults, clock moves and billing questions over its admin endpoint', async () => {
+    await withCloud('admin', async (own) => {
+      const admin = `${own.viapiEndpoint}/__admin`;
+      const set = await fetch(`${admin}/faults`, { method: 'POST', body: JSON.stringify({ jobDelayMs: 5, nextJobOutcomes: ['TIMEOUT_FAILED'] }) });
+      assert.equal(set.status, 200);
+      assert.equal(own.faults.jobDelayMs, 5);
+      assert.deepEqual(own.faults.nextJobOutcomes, ['TIMEOUT_FAILED']);
+      const before = own.clock.now();
+      await fetch(`${admin}/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 3_600_000 }) });
+      assert.ok(own.clock.now() - before >= 3_600_000);
+      await viapiFor(own).submit('http://127.0.0.1:1/v.mp4', 5);
+      assert.equal(((await (await fetch(`${admin}/billing`)).json()) as { billableJobs: number }).billableJobs, 1);
     });
   });
 

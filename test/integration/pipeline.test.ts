@@ -180,6 +180,17 @@ describe('superResolveVideo pipeline', () => {
     assert.equal(stack.cloud.billableJobs(), billed + 1);
   });
 
+  it('resubmits after LIMIT_RETRY_FAILED, adopting only the new job', async () => {
+    const billed = stack.cloud.billableJobs();
+    stack.cloud.faults.nextJobOutcomes = ['LIMIT_RETRY_FAILED'];
+    const handle = await stack.vsr.start(job());
+    const result = await stack.vsr.result(handle.workflowId); // waits out the 60 s resubmit delay
+    assert.equal(stack.cloud.billableJobs(), billed + 2, 'the provider asked for a retry: two jobs');
+    const progress = await stack.vsr.progress(handle.workflowId);
+    assert.equal(progress.submits, 2);
+    assert.equal(stack.cloud.jobs.get(result.jobId)?.status, 'PROCESS_SUCCESS');
+  });
+
   it('cancellation mid-run cleans up and reports the cancellation', async () => {
     stack.cloud.faults.jobDelayMs = 30_000;
     try {

@@ -1,5 +1,5 @@
 // Inputs and outputs of the activities: plain data that may enter workflow history (no secrets, no bytes).
-import type { Destination, ProviderName, Source, SuperResolveInput, VideoFacts } from '../workflows/contract';
+import type { Destination, JobStatus, ProviderName, Source, VideoFacts } from '../workflows/contract';
 
 /** What the provider should read: a URL it can fetch, or an object in OSS the worker signs at submit time. */
 export type ProviderSource = { kind: 'url'; url: string } | { kind: 'oss'; bucket: string; key: string };
@@ -37,7 +37,7 @@ export interface SubmitOutput {
 }
 
 export interface PollOutput {
-  status: import('../workflows/contract').JobStatus;
+  status: JobStatus;
   errorCode?: string;
   errorMessage?: string;
 }
@@ -61,5 +61,3 @@ export interface TransferProgress {
   bytesDone: number;
   bytesTotal: number;
 }
-
-export type { SuperResolveInput };

@@ -62,9 +62,7 @@ const { removeTemporaryObjects, removePartialOutput } = proxyActivities<Activiti
 
 /** What a run hands to the next one through continue-as-new. */
 export interface CarriedState {
-  startedAt: number;
   facts: VideoFacts;
-  provider: string;
   providerSource: ProviderSource;
   jobId: string;
   knownJobIds: string[];
@@ -139,9 +137,7 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
       progress.submits += 1;
       progress.jobId = submitted.jobId;
       state = {
-        startedAt: Date.now(),
         facts: validated.facts,
-        provider: validated.provider,
         providerSource,
         jobId: submitted.jobId,
         knownJobIds: [submitted.jobId],

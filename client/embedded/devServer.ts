@@ -11,7 +11,6 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
-  log?: (line: string) => void;
 }
 
 export interface DevServer {

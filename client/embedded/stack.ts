@@ -39,7 +39,6 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
       port: o.port ?? DEFAULT_TEMPORAL_PORT,
       uiPort: o.uiPort ?? DEFAULT_UI_PORT,
       namespace: o.config.temporal.namespace,
-      log,
     });
     started.push(() => dev.stop());
 

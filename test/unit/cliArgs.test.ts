@@ -5,6 +5,7 @@ import { intFlag, parseArgs, UsageError } from '../../client/cli/args';
 import { parseLocation } from '../../client/cli/commands/upscale';
 import { workflowIdFor, redactUrl } from '../../client';
 import { loadConfig, ConfigError } from '../../workers/config';
+import { buildProvider } from '../../workers/providers';
 
 describe('vsr command line', () => {
   it('parses positionals, valued and boolean flags', () => {
@@ -49,5 +50,10 @@ describe('worker configuration', () => {
     assert.throws(() => loadConfig({ VSR_PROVIDER: 'aws' }), (e: Error) => e instanceof ConfigError && /VSR_PROVIDER=aws/.test(e.message));
     assert.throws(() => loadConfig({ VSR_MAX_ACTIVITIES: '0' }), /VSR_MAX_ACTIVITIES=0 must be an integer from 1/);
     assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' }), /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
+  });
+  it('wires the Alibaba provider from the environment, needing only a bucket (credentials come from the chain)', () => {
+    assert.throws(() => buildProvider(loadConfig({ VSR_PROVIDER: 'alibaba' })), /VSR_OSS_BUCKET must name your OSS bucket/);
+    const p = buildProvider(loadConfig({ VSR_PROVIDER: 'alibaba', VSR_OSS_BUCKET: 'media-sh' }));
+    assert.deepEqual([p.provider, p.workBucket], ['alibaba', 'media-sh']);
   });
 });

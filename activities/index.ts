@@ -3,20 +3,30 @@ import { makeBatchActivities } from './batch';
 import { makeCleanup } from './cleanup';
 import type { ActivityDeps } from './deps';
 import { makeDownload } from './download';
+import { heartbeating } from './heartbeat';
 import { makePoll } from './poll';
 import { makeSubmit } from './submit';
 import { makeUpload } from './upload';
 import { makeValidate } from './validate';
 
 export function createActivities(deps: ActivityDeps) {
+  const cleanup = makeCleanup(deps);
+  const batch = makeBatchActivities(deps);
   return {
-    validateInput: makeValidate(deps),
+    // Transfers heartbeat themselves, with resume details; the rest heartbeat on a timer.
     uploadSource: makeUpload(deps),
-    submitJob: makeSubmit(deps),
-    pollJob: makePoll(deps),
     downloadResult: makeDownload(deps),
-    ...makeCleanup(deps),
-    ...makeBatchActivities(deps),
+    validateInput: heartbeating(makeValidate(deps)),
+    submitJob: heartbeating(makeSubmit(deps)),
+    pollJob: heartbeating(makePoll(deps)),
+    removeTemporaryObjects: heartbeating(cleanup.removeTemporaryObjects),
+    removePartialOutput: heartbeating(cleanup.removePartialOutput),
+    listBatchItems: heartbeating(batch.listBatchItems),
+    describeItem: heartbeating(batch.describeItem),
+    writeBatchPage: heartbeating(batch.writeBatchPage),
+    writeBatchSummary: heartbeating(batch.writeBatchSummary),
+    readBatchMarker: heartbeating(batch.readBatchMarker),
+    writeBatchMarker: heartbeating(batch.writeBatchMarker),
   };
 }
 

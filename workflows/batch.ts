@@ -31,6 +31,7 @@ const RECENT = 20;
 
 const { listBatchItems, describeItem, writeBatchPage, writeBatchSummary, readBatchMarker, writeBatchMarker } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15s', // the activities heartbeat on a timer: a dead worker is noticed in seconds
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidSource', 'SourceNotFound'] },
 });
 

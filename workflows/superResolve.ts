@@ -32,6 +32,7 @@ const PROVIDER_FINAL_ERRORS = [ErrorTypes.ProviderRejected, ErrorTypes.ProviderA
 
 const { validateInput } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes', // ffprobe over a URL can be slow
+  heartbeatTimeout: '15s', // a dead worker is noticed in seconds, not minutes
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: USER_ERRORS },
 });
 
@@ -45,6 +46,7 @@ const { uploadSource } = proxyActivities<Activities>({
 
 const { pollJob } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: '15s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
 });
 
@@ -57,6 +59,7 @@ const { downloadResult } = proxyActivities<Activities>({
 
 const { removeTemporaryObjects, removePartialOutput } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
@@ -79,6 +82,7 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
     taskQueue: submitTaskQueue(taskQueue), // rate-limited queue: the provider allows about 2 submits/s per account
     scheduleToStartTimeout: '1 hour', // waiting in line for the rate limit is fine; no submit worker at all is not
     startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15s',
     // Each retry first reconciles with QueryAsyncJobList, so a retry never pays twice.
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
   });

@@ -43,8 +43,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
-  // The SDK's INFO lines (bundling, state changes) drown the progress display; VSR_LOG_LEVEL=INFO brings them back.
-  Runtime.install({ logger: new DefaultLogger((process.env.VSR_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  // The SDK's INFO lines (bundling, state changes) drown the progress display; VSR_LOG_LEVEL=WARN or INFO brings them back.
+  Runtime.install({ logger: new DefaultLogger((process.env.VSR_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR') });
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(USAGE);

@@ -1,12 +1,12 @@
 // A batch: a manifest fanned out into one child pipeline per video, bounded, paged, continued-as-new.
 import {
-  ApplicationFailure,
   ChildWorkflowFailure,
   ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   continueAsNew,
   defineQuery,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -122,9 +122,9 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
       await continueAsNew<typeof vsrBatch>(input, state);
     }
   } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
-    log.error('batch failed', { batchId: input.batchId, error: String(err) });
-    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(`batch ${input.batchId} failed: ${innermost(err)}`, 'BatchFailed');
+    // Continue-as-new and cancellation pass through untouched; anything else is logged with the batch id.
+    if (!(err instanceof ContinueAsNew) && !isCancellation(err)) log.error('batch failed', { batchId: input.batchId, error: innermost(err) });
+    throw err;
   }
 
   progress.stage = 'summarizing';

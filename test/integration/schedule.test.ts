@@ -44,8 +44,8 @@ describe('scheduled batches', () => {
     const manifest = { kind: 'folder' as const, path: folder };
     const output = { kind: 'local' as const, dir: `${folder}.x2` };
     await schedules.create({ scheduleId: 'nightly', batch: { batchId: batchIdFor(manifest, output), manifest, output }, every: '1h', overlap: 'skip', catchupWindow: '5m' });
-    const listed = await schedules.list();
-    assert.ok(listed.some((s) => s.scheduleId === 'nightly' && s.workflowType === 'vsrBatch' && !s.paused));
+    // The list is visibility, which catches up shortly after.
+    await until('the schedule to be listed', async () => ((await schedules.list()).some((s) => s.scheduleId === 'nightly' && s.workflowType === 'vsrBatch' && !s.paused) ? true : undefined), 30_000, 200);
 
     await schedules.handle('nightly').trigger();
     const first = await nthRun('nightly', 1);
@@ -73,6 +73,8 @@ describe('scheduled batches', () => {
     assert.equal(d.state.paused, true);
     assert.equal(d.state.note, 'maintenance');
     await schedules.handle('nightly').delete();
-    assert.equal((await schedules.list()).some((s) => s.scheduleId === 'nightly'), false);
+    await assert.rejects(schedules.describe('nightly'), (e: Error) => e.name === 'ScheduleNotFoundError');
+    // The list is visibility, which catches up shortly after.
+    await until('the list to drop it', async () => ((await schedules.list()).some((s) => s.scheduleId === 'nightly') ? undefined : true), 30_000, 200);
   });
 });

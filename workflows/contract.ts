@@ -21,6 +21,8 @@ export interface SuperResolveInput {
   deadline?: string;
   /** Provider the worker should use; informational for visibility (the worker's config decides). */
   provider?: ProviderName;
+  /** Polls per workflow run before continue-as-new (default 500): the history budget of long jobs. */
+  pollsPerRun?: number;
 }
 
 export interface VideoFacts {

@@ -183,7 +183,7 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
         continue;
       }
       if (result.status !== 'QUEUING' && result.status !== 'PROCESSING') throw jobFailure(result.status, state.jobId, result.errorCode, result.errorMessage);
-      if (pollsThisRun >= POLLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      if (pollsThisRun >= Math.max(1, input.pollsPerRun ?? POLLS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
         timings.polling = (timings.polling ?? 0) + (Date.now() - stageStarted);
         await continueAsNew<typeof superResolveVideo>(input, { ...state, timings, compensations });
       }

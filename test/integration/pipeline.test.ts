@@ -191,6 +191,25 @@ describe('superResolveVideo pipeline', () => {
     assert.equal(stack.cloud.jobs.get(result.jobId)?.status, 'PROCESS_SUCCESS');
   });
 
+  it('continues as new while a long job is polled, carrying the saga and counters across runs', async () => {
+    stack.cloud.faults.jobDelayMs = 9000;
+    try {
+      const handle = await stack.vsr.start(job({ pollsPerRun: 2 }));
+      const result = await stack.vsr.result(handle.workflowId);
+      assert.equal(result.width, 1280);
+      const progress = await stack.vsr.progress(handle.workflowId);
+      assert.ok(progress.pollCount >= 3, `polls counted across runs: ${progress.pollCount}`);
+      assert.equal(progress.submits, 1);
+      assert.deepEqual(await tempObjects(), [], 'the carried compensation list still cleaned up');
+      await until('an earlier run continued as new', async () => {
+        for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}' AND ExecutionStatus = 'ContinuedAsNew'` })) return run;
+        return undefined;
+      }, 30_000, 200);
+    } finally {
+      stack.cloud.faults.jobDelayMs = 0;
+    }
+  });
+
   it('cancellation mid-run cleans up and reports the cancellation', async () => {
     stack.cloud.faults.jobDelayMs = 30_000;
     try {

@@ -4,12 +4,14 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { Progress, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_TYPE } from '../workflows/contract';
 import { BATCH_WORKFLOW_TYPE, QUERY_BATCH_PROGRESS, type BatchInput, type BatchOutput, type BatchProgress, type BatchSummary, type Manifest } from '../workflows/batchContract';
+import { failureMessage } from '../workflows/failureMessage';
 import { describeLocation, idFragment, stableHash, workflowIdFor } from '../workflows/ids';
 import { progressQuery } from '../workflows/signals';
 
 export type { Destination, Progress, Source, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
 export { ErrorTypes } from '../workflows/contract';
 export { describeLocation, redactUrl, workflowIdFor } from '../workflows/ids';
+export { failureMessage } from '../workflows/failureMessage';
 export type { BatchInput, BatchItemResult, BatchOutput, BatchProgress, BatchSummary, Manifest } from '../workflows/batchContract';
 
 /** A batch id from what it covers, so re-running the same manifest joins or repeats the same batch. */
@@ -101,12 +103,4 @@ export class VsrClient {
     const failure = await handle.result().then(() => undefined, (err: unknown) => failureMessage(err));
     return { status, progress, failure };
   }
-}
-
-/** The innermost cause's message and type: what went wrong, not "workflow execution failed". */
-export function failureMessage(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string; type?: string } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  const type = e?.type ? `${e.type}: ` : '';
-  return `${type}${e?.message ?? String(err)}`;
 }

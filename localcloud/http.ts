@@ -1,6 +1,6 @@
 // Small HTTP helpers shared by the VIAPI and OSS stand-ins.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 
 export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -21,4 +21,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** One header as a string (repeated headers joined), '' when absent. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : (v ?? '');
+}
+
+/** Constant-time comparison of signatures. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,6 +1,5 @@
 // A batch: a manifest fanned out into one child pipeline per video, bounded, paged, continued-as-new.
 import {
-  ChildWorkflowFailure,
   ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -19,6 +18,7 @@ import type { createActivities } from '../activities';
 import type { BatchCounts, BatchInput, BatchItemResult, BatchProgress, BatchSummary, ItemStatus } from './batchContract';
 import { QUERY_BATCH_PROGRESS } from './batchContract';
 import type { SuperResolveInput, SuperResolveResult } from './contract';
+import { failureMessage } from './failureMessage';
 import { describeLocation } from './ids';
 import { VSR_BATCH } from './searchAttributes';
 import { superResolveVideo } from './superResolve';
@@ -45,12 +45,6 @@ interface BatchState {
   total: number;
   counts: BatchCounts;
   recent: BatchProgress['recent'];
-}
-
-function innermost(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string; type?: string } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return `${e?.type ? `${e.type}: ` : ''}${e?.message ?? String(err)}`;
 }
 
 export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise<BatchSummary> {
@@ -106,7 +100,7 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
         }
         const settled: Promise<void> = child.result().then(
           (r: SuperResolveResult) => record(rows, { ...base, status: 'done', jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 }),
-          (err: unknown) => record(rows, { ...base, status: 'failed' as ItemStatus, reason: innermost(err instanceof ChildWorkflowFailure ? err.cause ?? err : err) }),
+          (err: unknown) => record(rows, { ...base, status: 'failed' as ItemStatus, reason: failureMessage(err) }),
         ).finally(() => {
           running.delete(settled);
           progress.running = running.size;
@@ -123,7 +117,7 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
     }
   } catch (err) {
     // Continue-as-new and cancellation pass through untouched; anything else is logged with the batch id.
-    if (!(err instanceof ContinueAsNew) && !isCancellation(err)) log.error('batch failed', { batchId: input.batchId, error: innermost(err) });
+    if (!(err instanceof ContinueAsNew) && !isCancellation(err)) log.error('batch failed', { batchId: input.batchId, error: failureMessage(err) });
     throw err;
   }
 

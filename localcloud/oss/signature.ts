@@ -1,6 +1,7 @@
 // OSS v1 signatures: `Authorization: OSS ak:sig` headers and signed URLs (OSSAccessKeyId/Expires/Signature).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { headerValue as header, safeEqual } from '../http';
 import type { Credentials } from '../viapi/signature';
 
 /** Query keys OSS counts as sub-resources (the only query keys that enter the string to sign). */
@@ -17,11 +18,6 @@ const SUB_RESOURCES = new Set([
 
 export type OssAuth = { ok: true; accessKeyId: string; viaUrl: boolean } | { ok: false; status: number; code: string; message: string };
 
-function header(headers: IncomingHttpHeaders, name: string): string {
-  const v = headers[name];
-  return Array.isArray(v) ? v.join(',') : (v ?? '');
-}
-
 function canonicalResource(bucket: string, key: string, query: URLSearchParams): string {
   const subs = [...new Set([...query.keys()].filter((k) => SUB_RESOURCES.has(k)))].sort();
   const resource = `/${bucket}/${key}`;
@@ -31,12 +27,6 @@ function canonicalResource(bucket: string, key: string, query: URLSearchParams):
 
 function sign(secret: string, text: string): string {
   return createHmac('sha1', secret).update(Buffer.from(text, 'utf8')).digest('base64');
-}
-
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -65,7 +55,7 @@ export function verifyOss(
     if (secret === undefined) return { ok: false, status: 403, code: 'InvalidAccessKeyId', message: `The OSS Access Key Id you provided does not exist in our records: ${m[1]}` };
     const date = header(headers, 'x-oss-date') || header(headers, 'date');
     const text = [method, header(headers, 'content-md5'), header(headers, 'content-type'), date, ...lowerOss, resource].join('\n');
-    if (!equal(sign(secret, text), m[2])) return { ok: false, status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided.' };
+    if (!safeEqual(sign(secret, text), m[2])) return { ok: false, status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided.' };
     return { ok: true, accessKeyId: m[1], viaUrl: false };
   }
   const ak = query.get('OSSAccessKeyId');
@@ -74,7 +64,7 @@ export function verifyOss(
     if (secret === undefined) return { ok: false, status: 403, code: 'InvalidAccessKeyId', message: `The OSS Access Key Id you provided does not exist in our records: ${ak}` };
     const expires = query.get('Expires') ?? '';
     const text = [method, header(headers, 'content-md5'), header(headers, 'content-type'), expires, ...lowerOss, resource].join('\n');
-    if (!equal(sign(secret, text), query.get('Signature') ?? '')) {
+    if (!safeEqual(sign(secret, text), query.get('Signature') ?? '')) {
       return { ok: false, status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided.' };
     }
     if (!/^\d+$/.test(expires) || Number(expires) < nowSeconds) {

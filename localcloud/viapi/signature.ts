@@ -1,6 +1,7 @@
 // Verifies the two signatures Alibaba's RPC clients send: ACS3-HMAC-SHA256 (default) and the legacy v2 (HMAC-SHA1).
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { headerValue as header, safeEqual } from '../http';
 
 export type Credentials = ReadonlyMap<string, string>; // accessKeyId -> secret
 
@@ -11,17 +12,6 @@ export type SignatureResult =
 /** RFC 3986 encoding as Alibaba's clients do it. */
 export function acsEncode(value: string): string {
   return encodeURIComponent(value).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string {
-  const v = headers[name];
-  return Array.isArray(v) ? v.join(',') : (v ?? '');
 }
 
 export function verifyAcs3(

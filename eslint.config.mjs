@@ -15,12 +15,18 @@ export default tseslint.config(
     // Workflow code is bundled into a deterministic sandbox: forbid the Node APIs that break replay.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https'], message: 'Workflows must be deterministic: no Node APIs.' },
-          { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Workflows import activity types only.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https'],
+              message: 'Workflows must be deterministic: no Node APIs.',
+            },
+            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Workflows import activity types only.' },
+          ],
+        },
+      ],
     },
   },
 );

@@ -42,7 +42,9 @@ async function listFolder(root: string, skip: string | undefined): Promise<Liste
 
 function outputFor(output: BatchOutput, relative: string): Destination {
   const name = relative.replace(/\.[^./]+$/, '') + '.x2.mp4';
-  return output.kind === 'local' ? { kind: 'local', path: path.join(output.dir, name) } : { kind: 'oss', bucket: output.bucket, key: `${output.prefix}${name}` };
+  return output.kind === 'local'
+    ? { kind: 'local', path: path.join(output.dir, name) }
+    : { kind: 'oss', bucket: output.bucket, key: `${output.prefix}${name}` };
 }
 
 /** Manifest files: a JSON array of {source, destination?, bitRate?} or CSV `source,destination,bitrate`. */
@@ -54,19 +56,28 @@ async function readManifestFile(file: string, output: BatchOutput): Promise<Batc
   let rows: Array<{ source?: string; destination?: string; bitRate?: number }>;
   if (file.endsWith('.json')) {
     rows = JSON.parse(text) as typeof rows;
-    if (!Array.isArray(rows)) throw finalError(ErrorTypes.InvalidSource, `manifest ${file} must be a JSON array of {source, destination?, bitRate?}`);
+    if (!Array.isArray(rows))
+      throw finalError(ErrorTypes.InvalidSource, `manifest ${file} must be a JSON array of {source, destination?, bitRate?}`);
   } else {
-    rows = text.split(/\r?\n/).filter((l) => l.trim() && !/^source\s*,/i.test(l)).map((l) => {
-      const [source, destination, bitRate] = l.split(',').map((c) => c.trim());
-      return { source, destination: destination || undefined, bitRate: bitRate ? Number(bitRate) : undefined };
-    });
+    rows = text
+      .split(/\r?\n/)
+      .filter((l) => l.trim() && !/^source\s*,/i.test(l))
+      .map((l) => {
+        const [source, destination, bitRate] = l.split(',').map((c) => c.trim());
+        return { source, destination: destination || undefined, bitRate: bitRate ? Number(bitRate) : undefined };
+      });
   }
   return rows.map((r, i) => {
     const where = `manifest ${file} entry ${i + 1}`;
     try {
       if (!r.source) throw new LocationError(`${where} has no source`);
       const source = parseLocation(r.source, `${where} source`, base);
-      const fallbackName = (source.kind === 'local' ? path.basename(source.path) : source.kind === 'oss' ? source.key.split('/').pop() : new URL(source.url).pathname.split('/').pop()) || `video-${i + 1}`;
+      const fallbackName =
+        (source.kind === 'local'
+          ? path.basename(source.path)
+          : source.kind === 'oss'
+            ? source.key.split('/').pop()
+            : new URL(source.url).pathname.split('/').pop()) || `video-${i + 1}`;
       const dest = r.destination ? parseLocation(r.destination, `${where} destination`, base) : outputFor(output, fallbackName);
       if (dest.kind === 'url') throw new LocationError(`${where} destination must be a local path or oss://bucket/key`);
       return { source, destination: dest, bitRate: r.bitRate };
@@ -91,7 +102,11 @@ export function makeBatchActivities(deps: ActivityDeps) {
       const outPrefix = output.kind === 'oss' && output.bucket === manifest.bucket ? output.prefix : undefined;
       listed = objects
         .filter((o) => isVideo(o.key) && !(outPrefix && o.key.startsWith(outPrefix)))
-        .map((o) => ({ name: o.key.slice(manifest.prefix.length), source: { kind: 'oss' as const, bucket: manifest.bucket, key: o.key }, modified: o.lastModified }));
+        .map((o) => ({
+          name: o.key.slice(manifest.prefix.length),
+          source: { kind: 'oss' as const, bucket: manifest.bucket, key: o.key },
+          modified: o.lastModified,
+        }));
     }
     return listed
       .filter((l) => since === undefined || l.modified > since)
@@ -101,7 +116,13 @@ export function makeBatchActivities(deps: ActivityDeps) {
 
   return {
     /** One page of the manifest, in a stable order, each item with its child workflow id. */
-    async listBatchItems(input: { batch: BatchInput; since?: number; offset: number; limit: number; forceTag?: string }): Promise<BatchPage> {
+    async listBatchItems(input: {
+      batch: BatchInput;
+      since?: number;
+      offset: number;
+      limit: number;
+      forceTag?: string;
+    }): Promise<BatchPage> {
       const all = await listAll(input.batch.manifest, input.batch.output, input.since);
       const items = all.slice(input.offset, input.offset + input.limit).map((item) => {
         const spec = { ...item, bitRate: item.bitRate ?? input.batch.bitRate };
@@ -112,7 +133,9 @@ export function makeBatchActivities(deps: ActivityDeps) {
     },
 
     /** What became of an item's workflow started earlier (by another batch or by `vsr upscale`). */
-    async describeItem(input: { workflowId: string }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> {
+    async describeItem(input: {
+      workflowId: string;
+    }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> {
       if (!deps.temporal) throw new Error('describeItem needs a Temporal client in the activity deps');
       const handle = deps.temporal.workflow.getHandle(input.workflowId);
       const status = (await handle.describe()).status.name;
@@ -127,20 +150,35 @@ export function makeBatchActivities(deps: ActivityDeps) {
     },
 
     /** Joins the pages into `vsr-batch-<id>.json` and `.csv` next to the outputs. */
-    async writeBatchSummary(input: { batchId: string; output: BatchOutput; pages: number; header: Record<string, unknown> }): Promise<{ json: string; csv: string }> {
+    async writeBatchSummary(input: {
+      batchId: string;
+      output: BatchOutput;
+      pages: number;
+      header: Record<string, unknown>;
+    }): Promise<{ json: string; csv: string }> {
       const store = outputStore(input.output, deps.storage);
       const rows: BatchItemResult[] = [];
       for (let p = 0; p < input.pages; p++) {
         const text = await store.read(`.vsr-batch-${input.batchId}/page-${String(p).padStart(6, '0')}.json`);
         if (text) rows.push(...(JSON.parse(text) as BatchItemResult[]));
       }
-      const columns: Array<keyof BatchItemResult> = ['source', 'destination', 'status', 'reason', 'workflowId', 'jobId', 'sizeBytes', 'sha256'];
+      const columns: Array<keyof BatchItemResult> = [
+        'source',
+        'destination',
+        'status',
+        'reason',
+        'workflowId',
+        'jobId',
+        'sizeBytes',
+        'sha256',
+      ];
       const cell = (v: unknown) => (v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
       const csv = [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
       await store.write(`vsr-batch-${input.batchId}.json`, JSON.stringify({ ...input.header, items: rows }, null, 2));
       await store.write(`vsr-batch-${input.batchId}.csv`, csv);
       for (let p = 0; p < input.pages; p++) await store.remove(`.vsr-batch-${input.batchId}/page-${String(p).padStart(6, '0')}.json`);
-      if (input.output.kind === 'local') await fs.promises.rm(path.join(input.output.dir, `.vsr-batch-${input.batchId}`), { recursive: true, force: true });
+      if (input.output.kind === 'local')
+        await fs.promises.rm(path.join(input.output.dir, `.vsr-batch-${input.batchId}`), { recursive: true, force: true });
       return { json: store.location(`vsr-batch-${input.batchId}.json`), csv: store.location(`vsr-batch-${input.batchId}.csv`) };
     },
 

@@ -37,7 +37,8 @@ async function sha256(file: string): Promise<string> {
 export function makeDownload(deps: ActivityDeps) {
   async function freshResultUrl(jobId: string): Promise<string> {
     const r = await deps.viapi.getResult(jobId);
-    if (r.status !== 'PROCESS_SUCCESS' || !r.resultUrl) throw finalError(ErrorTypes.ProviderJobFailed, `job ${jobId} has no result to download (status ${r.status})`);
+    if (r.status !== 'PROCESS_SUCCESS' || !r.resultUrl)
+      throw finalError(ErrorTypes.ProviderJobFailed, `job ${jobId} has no result to download (status ${r.status})`);
     return r.resultUrl;
   }
 
@@ -51,7 +52,8 @@ export function makeDownload(deps: ActivityDeps) {
     for (;;) {
       const expires = expiresAtMs(url);
       if (expires !== undefined && expires - deps.now() < EXPIRY_MARGIN_MS) {
-        if (++refreshes > 3) throw retryableError(ErrorTypes.ResultUrlExpired, `result URL for job ${input.jobId} keeps arriving expired; retrying later`);
+        if (++refreshes > 3)
+          throw retryableError(ErrorTypes.ResultUrlExpired, `result URL for job ${input.jobId} keeps arriving expired; retrying later`);
         url = await freshResultUrl(input.jobId);
         continue;
       }
@@ -60,7 +62,11 @@ export function makeDownload(deps: ActivityDeps) {
       const res = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: ctx.cancellationSignal });
       if (res.status === 403) {
         await res.body?.cancel();
-        if (++refreshes > 3) throw retryableError(ErrorTypes.ResultUrlExpired, `result URL for job ${input.jobId} refused (403) after ${refreshes - 1} refreshes`);
+        if (++refreshes > 3)
+          throw retryableError(
+            ErrorTypes.ResultUrlExpired,
+            `result URL for job ${input.jobId} refused (403) after ${refreshes - 1} refreshes`,
+          );
         url = await freshResultUrl(input.jobId); // expired early: poll again for a new one
         continue;
       }
@@ -70,7 +76,9 @@ export function makeDownload(deps: ActivityDeps) {
         throw retryableError('DownloadFailed', `result download answered HTTP ${res.status}`);
       }
       const resumed = res.status === 206;
-      const total = resumed ? Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1] ?? 0) : Number(res.headers.get('content-length') ?? 0);
+      const total = resumed
+        ? Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1] ?? 0)
+        : Number(res.headers.get('content-length') ?? 0);
       const reporter = new TransferReporter(deps, input.workflowId, 'downloading', total);
       let done = resumed ? have : 0;
       const out = fs.createWriteStream(part, { flags: resumed ? 'a' : 'w' });
@@ -83,7 +91,8 @@ export function makeDownload(deps: ActivityDeps) {
       } finally {
         await new Promise<void>((resolve) => out.end(resolve));
       }
-      if (total > 0 && done < total) throw retryableError('DownloadIncomplete', `result download stopped at ${done} of ${total} bytes; resuming`);
+      if (total > 0 && done < total)
+        throw retryableError('DownloadIncomplete', `result download stopped at ${done} of ${total} bytes; resuming`);
       break;
     }
 

@@ -27,11 +27,10 @@ export interface LimitViolation {
 
 /** Probes a local file or an http(s) URL. Throws when ffprobe cannot read it as media. */
 export async function probe(input: string): Promise<VideoFacts> {
-  const { stdout } = await execFileAsync(
-    'ffprobe',
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input],
-    { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-  );
+  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input], {
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 120_000,
+  });
   const parsed = JSON.parse(stdout) as {
     format?: { format_name?: string; duration?: string; bit_rate?: string; size?: string };
     streams?: Array<{ codec_type?: string; codec_name?: string; width?: number; height?: number; bit_rate?: string }>;
@@ -74,7 +73,8 @@ export function resolutionViolation(width: number, height: number): LimitViolati
 
 export function bitRateViolation(bitRate: unknown): LimitViolation | undefined {
   if (bitRate === undefined) return undefined;
-  if (typeof bitRate === 'number' && Number.isInteger(bitRate) && bitRate >= LIMITS.minBitRate && bitRate <= LIMITS.maxBitRate) return undefined;
+  if (typeof bitRate === 'number' && Number.isInteger(bitRate) && bitRate >= LIMITS.minBitRate && bitRate <= LIMITS.maxBitRate)
+    return undefined;
   return {
     type: ErrorTypes.InvalidBitRate,
     field: 'bitRate',

@@ -32,7 +32,9 @@ export function makeSubmit(deps: ActivityDeps) {
     const end = deps.now() + WINDOW_SLACK_MS;
     for (let page = 1; page <= 10; page++) {
       const { jobs, total } = await deps.viapi.listJobs(input.notBefore - WINDOW_SLACK_MS, end, page, 100);
-      const mine = jobs.find((j) => j.videoUrl !== undefined && sourceIdentity(j.videoUrl) === identity && !input.excludeJobIds.includes(j.jobId));
+      const mine = jobs.find(
+        (j) => j.videoUrl !== undefined && sourceIdentity(j.videoUrl) === identity && !input.excludeJobIds.includes(j.jobId),
+      );
       if (mine) return mine.jobId;
       if (page * 100 >= total) return undefined;
     }
@@ -56,16 +58,22 @@ export function makeSubmit(deps: ActivityDeps) {
     } catch (err) {
       if (!(err instanceof ViapiCallError)) throw err;
       if (err.outcome === 'rejected') {
-        if (err.throttled) throw retryableError('ProviderThrottled', `submit throttled by the provider (${err.code}); retrying with backoff`);
-        if ((err.statusCode ?? 0) >= 500) throw retryableError('ProviderUnavailable', `provider answered ${err.statusCode} ${err.code}; no job was created`);
-        if (AUTH_CODES.test(err.code)) throw finalError(ErrorTypes.ProviderAuth, `provider refused the credentials: ${err.code}: ${err.message}`);
+        if (err.throttled)
+          throw retryableError('ProviderThrottled', `submit throttled by the provider (${err.code}); retrying with backoff`);
+        if ((err.statusCode ?? 0) >= 500)
+          throw retryableError('ProviderUnavailable', `provider answered ${err.statusCode} ${err.code}; no job was created`);
+        if (AUTH_CODES.test(err.code))
+          throw finalError(ErrorTypes.ProviderAuth, `provider refused the credentials: ${err.code}: ${err.message}`);
         throw finalError(ErrorTypes.ProviderRejected, `provider rejected the job: ${err.code}: ${err.message}`);
       }
       if (err.outcome === 'not-sent') throw retryableError('ProviderUnreachable', `provider unreachable (${err.code}); nothing was sent`);
       // Unknown outcome: look for the job before deciding anything.
       const accepted = await findAccepted(input, url);
       if (accepted) return { jobId: accepted, reconciled: true };
-      throw retryableError(ErrorTypes.SubmitOutcomeUnknown, `submit outcome unknown (${err.code}) and no matching job found yet; the retry reconciles again before resubmitting`);
+      throw retryableError(
+        ErrorTypes.SubmitOutcomeUnknown,
+        `submit outcome unknown (${err.code}) and no matching job found yet; the retry reconciles again before resubmitting`,
+      );
     }
   };
 }

@@ -42,7 +42,15 @@ export function makeUpload(deps: ActivityDeps) {
       const start = (n - 1) * partSize;
       let etag: string;
       try {
-        etag = await deps.storage.uploadPart(input.bucket, input.key, checkpoint.uploadId, n, file, start, Math.min(size, start + partSize));
+        etag = await deps.storage.uploadPart(
+          input.bucket,
+          input.key,
+          checkpoint.uploadId,
+          n,
+          file,
+          start,
+          Math.min(size, start + partSize),
+        );
       } catch (err) {
         if ((err as { code?: string }).code === 'NoSuchUpload') {
           // The saved upload is gone (aborted or expired): forget it so the retry starts afresh.

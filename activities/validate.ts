@@ -26,9 +26,16 @@ export function makeValidate(deps: ActivityDeps) {
     }
     const dest = input.destination;
     if (dest.kind === 'local') {
-      if (!path.isAbsolute(dest.path)) check(invalid(ErrorTypes.InvalidDestination, 'destination.path', `destination.path ${JSON.stringify(dest.path)} must be absolute`));
+      if (!path.isAbsolute(dest.path))
+        check(invalid(ErrorTypes.InvalidDestination, 'destination.path', `destination.path ${JSON.stringify(dest.path)} must be absolute`));
     } else if (!BUCKET_RE.test(dest.bucket) || !dest.key) {
-      check(invalid(ErrorTypes.InvalidDestination, 'destination', `destination oss://${dest.bucket}/${dest.key} needs a 3-63 character bucket name and a key`));
+      check(
+        invalid(
+          ErrorTypes.InvalidDestination,
+          'destination',
+          `destination oss://${dest.bucket}/${dest.key} needs a 3-63 character bucket name and a key`,
+        ),
+      );
     }
 
     const src = input.source;
@@ -36,7 +43,10 @@ export function makeValidate(deps: ActivityDeps) {
     let providerSource: ValidatedInput['providerSource'];
     if (src.kind === 'local') {
       const stat = await fs.promises.stat(src.path).catch(() => undefined);
-      if (!stat?.isFile()) check(invalid(ErrorTypes.SourceNotFound, 'source.path', `source.path ${JSON.stringify(src.path)} is not a readable file on the worker`));
+      if (!stat?.isFile())
+        check(
+          invalid(ErrorTypes.SourceNotFound, 'source.path', `source.path ${JSON.stringify(src.path)} is not a readable file on the worker`),
+        );
       facts = await probeOrReject(src.path, 'source.path');
       facts.sizeBytes = (stat as fs.Stats).size;
     } else if (src.kind === 'url') {
@@ -44,7 +54,10 @@ export function makeValidate(deps: ActivityDeps) {
       facts = await probeOrReject(src.url, 'source.url');
       if (deps.providerReadsUrls !== false) providerSource = { kind: 'url', url: src.url };
     } else {
-      if (!BUCKET_RE.test(src.bucket) || !src.key) check(invalid(ErrorTypes.InvalidSource, 'source', `source oss://${src.bucket}/${src.key} needs a 3-63 character bucket name and a key`));
+      if (!BUCKET_RE.test(src.bucket) || !src.key)
+        check(
+          invalid(ErrorTypes.InvalidSource, 'source', `source oss://${src.bucket}/${src.key} needs a 3-63 character bucket name and a key`),
+        );
       const head = await deps.storage.head(src.bucket, src.key);
       if (!head) check(invalid(ErrorTypes.SourceNotFound, 'source.key', `source oss://${src.bucket}/${src.key} does not exist`));
       facts = await probeOrReject(deps.storage.signGetUrl(src.bucket, src.key, 600), 'source.key');
@@ -61,7 +74,12 @@ async function probeOrReject(target: string, field: string): Promise<VideoFacts>
     return await probe(target);
   } catch (err) {
     // ffprobe's stderr is the useful part; keep signed query strings out of the message.
-    const reason = (String((err as { stderr?: string }).stderr ?? (err as Error).message).split('\n').filter(Boolean).pop() ?? 'unreadable').replace(/\?[^\s]*/g, '?…');
+    const reason = (
+      String((err as { stderr?: string }).stderr ?? (err as Error).message)
+        .split('\n')
+        .filter(Boolean)
+        .pop() ?? 'unreadable'
+    ).replace(/\?[^\s]*/g, '?…');
     if (/refused|Server returned|resolve|timed out|No such file/i.test(reason)) {
       throw userError(invalid(ErrorTypes.SourceNotFound, field, `${field} could not be fetched (${reason})`));
     }

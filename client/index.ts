@@ -3,7 +3,15 @@ import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } fro
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Progress, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_TYPE } from '../workflows/contract';
-import { BATCH_WORKFLOW_TYPE, QUERY_BATCH_PROGRESS, type BatchInput, type BatchOutput, type BatchProgress, type BatchSummary, type Manifest } from '../workflows/batchContract';
+import {
+  BATCH_WORKFLOW_TYPE,
+  QUERY_BATCH_PROGRESS,
+  type BatchInput,
+  type BatchOutput,
+  type BatchProgress,
+  type BatchSummary,
+  type Manifest,
+} from '../workflows/batchContract';
 import { failureMessage } from '../workflows/failureMessage';
 import { describeLocation, idFragment, stableHash, workflowIdFor } from '../workflows/ids';
 import { progressQuery } from '../workflows/signals';
@@ -16,7 +24,12 @@ export type { BatchInput, BatchItemResult, BatchOutput, BatchProgress, BatchSumm
 
 /** A batch id from what it covers, so re-running the same manifest joins or repeats the same batch. */
 export function batchIdFor(manifest: Manifest, output: BatchOutput): string {
-  const name = manifest.kind === 'folder' || manifest.kind === 'file' ? manifest.path.split('/').filter(Boolean).pop() ?? 'batch' : manifest.kind === 'oss' ? `${manifest.bucket}-${manifest.prefix}` : 'items';
+  const name =
+    manifest.kind === 'folder' || manifest.kind === 'file'
+      ? (manifest.path.split('/').filter(Boolean).pop() ?? 'batch')
+      : manifest.kind === 'oss'
+        ? `${manifest.bucket}-${manifest.prefix}`
+        : 'items';
   return `${idFragment(name, 30)}-${stableHash(JSON.stringify([manifest, output]))}`;
 }
 
@@ -34,7 +47,10 @@ export interface StartOptions {
 }
 
 export class VsrClient {
-  constructor(readonly client: Client, readonly taskQueue = DEFAULT_TASK_QUEUE) {}
+  constructor(
+    readonly client: Client,
+    readonly taskQueue = DEFAULT_TASK_QUEUE,
+  ) {}
 
   /** Starts the workflow, or returns the handle of the one already started for the same key. */
   async start(input: SuperResolveInput, o: StartOptions = {}): Promise<WorkflowHandle> {
@@ -69,7 +85,10 @@ export class VsrClient {
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      memo: { manifest: input.manifest.kind === 'items' ? `${input.manifest.items.length} items` : JSON.stringify(input.manifest), output: JSON.stringify(input.output) },
+      memo: {
+        manifest: input.manifest.kind === 'items' ? `${input.manifest.items.length} items` : JSON.stringify(input.manifest),
+        output: JSON.stringify(input.output),
+      },
     });
   }
 
@@ -100,7 +119,10 @@ export class VsrClient {
     const progress = await handle.query(progressQuery).catch(() => undefined);
     if (status === 'COMPLETED') return { status, progress, result: (await handle.result()) as SuperResolveResult };
     if (status === 'RUNNING') return { status, progress };
-    const failure = await handle.result().then(() => undefined, (err: unknown) => failureMessage(err));
+    const failure = await handle.result().then(
+      () => undefined,
+      (err: unknown) => failureMessage(err),
+    );
     return { status, progress, failure };
   }
 }

@@ -27,7 +27,10 @@ export interface BatchScheduleOptions {
 }
 
 export class BatchSchedules {
-  constructor(private readonly client: Client, private readonly taskQueue = DEFAULT_TASK_QUEUE) {}
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue = DEFAULT_TASK_QUEUE,
+  ) {}
 
   async create(o: BatchScheduleOptions): Promise<ScheduleHandle> {
     if (!o.every === !o.cron) throw new Error('a schedule needs exactly one of every (e.g. 1h) or cron (e.g. "0 3 * * *")');

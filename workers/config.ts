@@ -70,7 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = env.VSR_HOME ?? defaultHome();
   const certPath = env.TEMPORAL_TLS_CERT;
   const keyPath = env.TEMPORAL_TLS_KEY;
-  if (Boolean(certPath) !== Boolean(keyPath)) throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS for Temporal Cloud)');
+  if (Boolean(certPath) !== Boolean(keyPath))
+    throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS for Temporal Cloud)');
   const tlsWanted = Boolean(certPath) || env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_API_KEY);
   return {
     home,

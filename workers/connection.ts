@@ -8,7 +8,8 @@ function tlsOptions(c: TemporalConfig) {
   if (!c.tls) return undefined;
   return {
     serverNameOverride: c.tls.serverNameOverride,
-    clientCertPair: c.tls.certPath && c.tls.keyPath ? { crt: fs.readFileSync(c.tls.certPath), key: fs.readFileSync(c.tls.keyPath) } : undefined,
+    clientCertPair:
+      c.tls.certPath && c.tls.keyPath ? { crt: fs.readFileSync(c.tls.certPath), key: fs.readFileSync(c.tls.keyPath) } : undefined,
   };
 }
 

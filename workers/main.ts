@@ -11,7 +11,9 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const workers = await createWorkers({ config, connection, client });
   // SIGTERM/SIGINT: the SDK's default shutdown signals; in-flight activities get the grace time to stop cleanly.
-  console.error(`[worker] task queues ${config.taskQueue} (+ -submit at ${config.submitsPerSecond}/s) on ${temporal.address} (namespace ${temporal.namespace}), provider ${config.provider}`);
+  console.error(
+    `[worker] task queues ${config.taskQueue} (+ -submit at ${config.submitsPerSecond}/s) on ${temporal.address} (namespace ${temporal.namespace}), provider ${config.provider}`,
+  );
   await workers.run();
   await clientConnection.close();
   await connection.close();

@@ -24,7 +24,10 @@ export interface WorkerOptions {
 
 /** Both workers, run and stopped together. */
 export class VsrWorkers {
-  constructor(readonly main: Worker, readonly submit: Worker) {}
+  constructor(
+    readonly main: Worker,
+    readonly submit: Worker,
+  ) {}
 
   run(): Promise<void> {
     return Promise.all([this.main.run(), this.submit.run()]).then(() => undefined);

@@ -32,7 +32,13 @@ const RECENT = 20;
 const { listBatchItems, describeItem, writeBatchPage, writeBatchSummary, readBatchMarker, writeBatchMarker } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '15s', // the activities heartbeat on a timer: a dead worker is noticed in seconds
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidSource', 'SourceNotFound'] },
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['InvalidSource', 'SourceNotFound'],
+  },
 });
 
 export const batchProgressQuery = defineQuery<BatchProgress>(QUERY_BATCH_PROGRESS);
@@ -48,8 +54,22 @@ interface BatchState {
 }
 
 export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise<BatchSummary> {
-  const state: BatchState = carried ?? { startedAt: Date.now(), offset: 0, page: 0, total: 0, counts: { done: 0, failed: 0, skipped: 0 }, recent: [] };
-  const progress: BatchProgress = { batchId: input.batchId, stage: 'listing', total: state.total, running: 0, recent: state.recent, ...state.counts };
+  const state: BatchState = carried ?? {
+    startedAt: Date.now(),
+    offset: 0,
+    page: 0,
+    total: 0,
+    counts: { done: 0, failed: 0, skipped: 0 },
+    recent: [],
+  };
+  const progress: BatchProgress = {
+    batchId: input.batchId,
+    stage: 'listing',
+    total: state.total,
+    running: 0,
+    recent: state.recent,
+    ...state.counts,
+  };
   setHandler(batchProgressQuery, () => ({ ...progress, ...state.counts, recent: state.recent }));
   const concurrency = Math.min(100, Math.max(1, input.concurrency ?? 4));
   const { taskQueue } = workflowInfo();
@@ -61,13 +81,20 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
   function record(rows: BatchItemResult[], row: BatchItemResult): void {
     rows.push(row);
     state.counts[row.status] += 1;
-    if (row.status !== 'done') state.recent = [...state.recent, { source: row.source, status: row.status, reason: row.reason ?? '' }].slice(-RECENT);
+    if (row.status !== 'done')
+      state.recent = [...state.recent, { source: row.source, status: row.status, reason: row.reason ?? '' }].slice(-RECENT);
   }
 
   try {
     for (;;) {
       progress.stage = 'listing';
-      const page = await listBatchItems({ batch: input, since: state.since, offset: state.offset, limit: Math.min(500, Math.max(1, input.pageSize ?? BATCH_PAGE_SIZE)), forceTag: input.force ? `f${state.startedAt}` : undefined });
+      const page = await listBatchItems({
+        batch: input,
+        since: state.since,
+        offset: state.offset,
+        limit: Math.min(500, Math.max(1, input.pageSize ?? BATCH_PAGE_SIZE)),
+        forceTag: input.force ? `f${state.startedAt}` : undefined,
+      });
       state.total = page.total;
       progress.total = page.total;
       progress.stage = 'running';
@@ -76,7 +103,11 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
 
       for (const item of page.items) {
         while (running.size >= concurrency) await Promise.race(running);
-        const base = { source: describeLocation(item.source), destination: describeLocation(item.destination), workflowId: item.workflowId };
+        const base = {
+          source: describeLocation(item.source),
+          destination: describeLocation(item.destination),
+          workflowId: item.workflowId,
+        };
         const childInput: SuperResolveInput = { source: item.source, destination: item.destination, bitRate: item.bitRate };
         let child;
         try {
@@ -98,13 +129,16 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
           record(rows, { ...base, status: 'skipped', reason, ...earlier.result });
           continue;
         }
-        const settled: Promise<void> = child.result().then(
-          (r: SuperResolveResult) => record(rows, { ...base, status: 'done', jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 }),
-          (err: unknown) => record(rows, { ...base, status: 'failed' as ItemStatus, reason: failureMessage(err) }),
-        ).finally(() => {
-          running.delete(settled);
-          progress.running = running.size;
-        });
+        const settled: Promise<void> = child
+          .result()
+          .then(
+            (r: SuperResolveResult) => record(rows, { ...base, status: 'done', jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 }),
+            (err: unknown) => record(rows, { ...base, status: 'failed' as ItemStatus, reason: failureMessage(err) }),
+          )
+          .finally(() => {
+            running.delete(settled);
+            progress.running = running.size;
+          });
         running.add(settled);
         progress.running = running.size;
       }
@@ -117,13 +151,20 @@ export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise
     }
   } catch (err) {
     // Continue-as-new and cancellation pass through untouched; anything else is logged with the batch id.
-    if (!(err instanceof ContinueAsNew) && !isCancellation(err)) log.error('batch failed', { batchId: input.batchId, error: failureMessage(err) });
+    if (!(err instanceof ContinueAsNew) && !isCancellation(err))
+      log.error('batch failed', { batchId: input.batchId, error: failureMessage(err) });
     throw err;
   }
 
   progress.stage = 'summarizing';
   const finishedAt = new Date(Date.now()).toISOString();
-  const header = { batchId: input.batchId, total: state.total, ...state.counts, startedAt: new Date(state.startedAt).toISOString(), finishedAt };
+  const header = {
+    batchId: input.batchId,
+    total: state.total,
+    ...state.counts,
+    startedAt: new Date(state.startedAt).toISOString(),
+    finishedAt,
+  };
   const written = await writeBatchSummary({ batchId: input.batchId, output: input.output, pages: state.page, header });
   // Only a clean run moves the "new since" mark: failed videos must be picked up again next time.
   if (state.counts.failed === 0) await writeBatchMarker({ output: input.output, startedAt: state.startedAt, batchId: input.batchId });

@@ -2,10 +2,7 @@
 // Types and constants only, so the workflow bundle stays deterministic.
 
 /** Where a video comes from. Local paths are read by the worker, so they must be visible to it. */
-export type Source =
-  | { kind: 'local'; path: string }
-  | { kind: 'url'; url: string }
-  | { kind: 'oss'; bucket: string; key: string };
+export type Source = { kind: 'local'; path: string } | { kind: 'url'; url: string } | { kind: 'oss'; bucket: string; key: string };
 
 /** Where the upscaled video goes. */
 export type Destination = { kind: 'local'; path: string } | { kind: 'oss'; bucket: string; key: string };
@@ -66,13 +63,7 @@ export interface Progress {
 
 /** Job states reported by GetAsyncJobResult. */
 export type JobStatus =
-  | 'QUEUING'
-  | 'PROCESSING'
-  | 'PROCESS_SUCCESS'
-  | 'PROCESS_FAILED'
-  | 'TIMEOUT_FAILED'
-  | 'LIMIT_RETRY_FAILED'
-  | 'JOB_CANCELED';
+  'QUEUING' | 'PROCESSING' | 'PROCESS_SUCCESS' | 'PROCESS_FAILED' | 'TIMEOUT_FAILED' | 'LIMIT_RETRY_FAILED' | 'JOB_CANCELED';
 
 /**
  * Stable error types. User errors are non-retryable and fail before anything is uploaded or paid for;

@@ -19,7 +19,6 @@ export function idFragment(name: string, max = 40): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, max);
 }
 
-
 /** A URL without its query string: signatures and tokens stay out of ids, memos and logs. */
 export function redactUrl(url: string): string {
   return url.replace(/\?.*$/, '?…');

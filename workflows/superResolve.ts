@@ -15,7 +15,16 @@ import {
 import type { createActivities } from '../activities';
 import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
-import { ErrorTypes, submitTaskQueue, type JobStatus, type Progress, type Stage, type SuperResolveInput, type SuperResolveResult, type VideoFacts } from './contract';
+import {
+  ErrorTypes,
+  submitTaskQueue,
+  type JobStatus,
+  type Progress,
+  type Stage,
+  type SuperResolveInput,
+  type SuperResolveResult,
+  type VideoFacts,
+} from './contract';
 import { MAX_RESUBMITS, POLLS_PER_RUN, RESUBMIT_DELAY_MS, pollDelayMs } from './pollSchedule';
 import { VSR_PROVIDER, VSR_STAGE } from './searchAttributes';
 import { progressQuery, transferProgressSignal } from './signals';
@@ -24,8 +33,14 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** User errors: retrying cannot help, so they fail at once. */
 const USER_ERRORS = [
-  ErrorTypes.InvalidBitRate, ErrorTypes.InvalidSource, ErrorTypes.SourceNotFound, ErrorTypes.UnsupportedContainer,
-  ErrorTypes.FileTooLarge, ErrorTypes.ResolutionOutOfRange, ErrorTypes.NonAsciiUrl, ErrorTypes.InvalidDestination,
+  ErrorTypes.InvalidBitRate,
+  ErrorTypes.InvalidSource,
+  ErrorTypes.SourceNotFound,
+  ErrorTypes.UnsupportedContainer,
+  ErrorTypes.FileTooLarge,
+  ErrorTypes.ResolutionOutOfRange,
+  ErrorTypes.NonAsciiUrl,
+  ErrorTypes.InvalidDestination,
   ErrorTypes.InvalidDeadline,
 ];
 const PROVIDER_FINAL_ERRORS = [ErrorTypes.ProviderRejected, ErrorTypes.ProviderAuth, ErrorTypes.ProviderJobFailed];
@@ -40,21 +55,38 @@ const { uploadSource } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours', // 1 GB over a slow link
   heartbeatTimeout: '15s', // a dead worker is noticed quickly; the retry resumes from the last part
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED, // undo only after it stops writing
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: USER_ERRORS },
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: USER_ERRORS,
+  },
 });
-
 
 const { pollJob } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '15s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS,
+  },
 });
 
 const { downloadResult } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '15s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [ErrorTypes.ProviderJobFailed] },
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [ErrorTypes.ProviderJobFailed],
+  },
 });
 
 const { removeTemporaryObjects, removePartialOutput } = proxyActivities<Activities>({
@@ -84,9 +116,23 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '15s',
     // Each retry first reconciles with QueryAsyncJobList, so a retry never pays twice.
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 20,
+      nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS,
+    },
   });
-  const progress: Progress = { stage: carried ? 'polling' : 'validating', bytesDone: 0, bytesTotal: 0, percent: 0, pollCount: carried?.pollCount ?? 0, submits: carried?.submits ?? 0, jobId: carried?.jobId };
+  const progress: Progress = {
+    stage: carried ? 'polling' : 'validating',
+    bytesDone: 0,
+    bytesTotal: 0,
+    percent: 0,
+    pollCount: carried?.pollCount ?? 0,
+    submits: carried?.submits ?? 0,
+    jobId: carried?.jobId,
+  };
   const timings: SuperResolveResult['timings'] = { ...carried?.timings };
   const compensations: Compensation[] = [...(carried?.compensations ?? [])];
   let stageStarted = Date.now();
@@ -168,12 +214,21 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
       if (result.status === 'PROCESS_SUCCESS') break;
       if (result.status === 'LIMIT_RETRY_FAILED') {
         if (state.resubmits >= MAX_RESUBMITS) {
-          throw ApplicationFailure.nonRetryable(`provider asked to retry later ${state.resubmits + 1} times (job ${state.jobId}); giving up after ${MAX_RESUBMITS} resubmits`, ErrorTypes.ProviderRetryLimit);
+          throw ApplicationFailure.nonRetryable(
+            `provider asked to retry later ${state.resubmits + 1} times (job ${state.jobId}); giving up after ${MAX_RESUBMITS} resubmits`,
+            ErrorTypes.ProviderRetryLimit,
+          );
         }
         state.resubmits += 1;
         await sleep(RESUBMIT_DELAY_MS);
         enter('submitting');
-        const again = await submitJob({ workflowId, providerSource: state.providerSource, bitRate: input.bitRate, notBefore: Date.now(), excludeJobIds: state.knownJobIds });
+        const again = await submitJob({
+          workflowId,
+          providerSource: state.providerSource,
+          bitRate: input.bitRate,
+          notBefore: Date.now(),
+          excludeJobIds: state.knownJobIds,
+        });
         state.submits += 1;
         progress.submits = state.submits;
         state.jobId = again.jobId;
@@ -182,7 +237,8 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
         enter('polling');
         continue;
       }
-      if (result.status !== 'QUEUING' && result.status !== 'PROCESSING') throw jobFailure(result.status, state.jobId, result.errorCode, result.errorMessage);
+      if (result.status !== 'QUEUING' && result.status !== 'PROCESSING')
+        throw jobFailure(result.status, state.jobId, result.errorCode, result.errorMessage);
       if (pollsThisRun >= Math.max(1, input.pollsPerRun ?? POLLS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
         timings.polling = (timings.polling ?? 0) + (Date.now() - stageStarted);
         await continueAsNew<typeof superResolveVideo>(input, { ...state, timings, compensations });
@@ -203,7 +259,9 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
     enter('cleaning-up');
     for (const c of compensations.filter((c) => c.kind === 'removeTemporaryObjects')) {
       // Leftover temporaries must not fail a finished job; they are logged for a later sweep.
-      await removeTemporaryObjects(c).catch((err) => log.warn('temporary objects left behind', { compensation: describeCompensation(c), error: String(err) }));
+      await removeTemporaryObjects(c).catch((err) =>
+        log.warn('temporary objects left behind', { compensation: describeCompensation(c), error: String(err) }),
+      );
     }
     enter('done');
     return {

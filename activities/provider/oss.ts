@@ -69,7 +69,9 @@ export function createObjectStorage(o: ObjectStorageOptions): ObjectStorage {
 
   return {
     async put(bucket, key, file) {
-      await client(bucket).putStream(key, fs.createReadStream(file), { contentLength: (await fs.promises.stat(file)).size } as OSS.PutStreamOptions);
+      await client(bucket).putStream(key, fs.createReadStream(file), {
+        contentLength: (await fs.promises.stat(file)).size,
+      } as OSS.PutStreamOptions);
     },
     async initMultipart(bucket, key) {
       return (await client(bucket).initMultipartUpload(key)).uploadId;

@@ -57,7 +57,7 @@ function classify(err: unknown): ViapiCallError {
   if (typeof e.statusCode === 'number' && e.statusCode >= 400) {
     return new ViapiCallError('rejected', e.code ?? e.data?.Code ?? `HTTP${e.statusCode}`, e.statusCode, message);
   }
-  const code = e.code ?? (/(E[A-Z]+)/.exec(message)?.[1] ?? 'NetworkError');
+  const code = e.code ?? /(E[A-Z]+)/.exec(message)?.[1] ?? 'NetworkError';
   return new ViapiCallError(NOT_SENT_CODES.has(code) ? 'not-sent' : 'unknown', code, undefined, message);
 }
 
@@ -80,7 +80,9 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
     regionId: 'cn-shanghai',
     readTimeout: o.readTimeoutMs ?? 30_000,
     connectTimeout: o.connectTimeoutMs ?? 5_000,
-    ...('accessKeyId' in o.credential ? { accessKeyId: o.credential.accessKeyId, accessKeySecret: o.credential.accessKeySecret } : { credential: o.credential }),
+    ...('accessKeyId' in o.credential
+      ? { accessKeyId: o.credential.accessKeyId, accessKeySecret: o.credential.accessKeySecret }
+      : { credential: o.credential }),
   });
   const client = new OpenApi(config);
 

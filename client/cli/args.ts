@@ -33,7 +33,8 @@ export function intFlag(p: Parsed, name: string, min: number, max: number): numb
   const v = p.flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === true || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${String(v)} must be an integer from ${min} to ${max}`);
+  if (v === true || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} ${String(v)} must be an integer from ${min} to ${max}`);
   return n;
 }
 

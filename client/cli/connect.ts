@@ -26,7 +26,10 @@ export async function openSession(config: Config, allowEmbedded: boolean): Promi
       embedded: false,
     };
   }
-  if (!allowEmbedded) throw new Error(`no Temporal server answers on 127.0.0.1:${DEFAULT_TEMPORAL_PORT} and TEMPORAL_ADDRESS is not set; start one with \`vsr dev\``);
+  if (!allowEmbedded)
+    throw new Error(
+      `no Temporal server answers on 127.0.0.1:${DEFAULT_TEMPORAL_PORT} and TEMPORAL_ADDRESS is not set; start one with \`vsr dev\``,
+    );
   console.error('[vsr] no Temporal server configured or running: starting the embedded stack (dev server, local stand-in, worker)');
   const stack = await startEmbeddedStack({ config });
   return { client: stack.client, uiUrl: stack.uiUrl, stop: stack.stop, embedded: true };

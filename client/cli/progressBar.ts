@@ -8,7 +8,10 @@ function mb(n: number): string {
 export function formatProgress(p: Progress): string {
   const width = 24;
   const filled = Math.round((Math.min(100, p.percent) / 100) * width);
-  const bar = p.bytesTotal > 0 ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.percent.toFixed(1)}% ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB` : '';
+  const bar =
+    p.bytesTotal > 0
+      ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.percent.toFixed(1)}% ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB`
+      : '';
   const job = p.jobId ? ` job ${p.jobId}` : '';
   const provider = p.providerStatus ? ` ${p.providerStatus}` : '';
   const polls = p.pollCount > 0 ? ` polls ${p.pollCount}` : '';

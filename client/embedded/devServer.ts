@@ -36,15 +36,23 @@ export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 500): 
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   await fs.promises.mkdir(o.dataDir, { recursive: true });
-  if (await portAnswers(o.port)) throw new Error(`port ${o.port} is already in use: is another Temporal server (or vsr dev) running? Use --port to pick another`);
+  if (await portAnswers(o.port))
+    throw new Error(`port ${o.port} is already in use: is another Temporal server (or vsr dev) running? Use --port to pick another`);
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(o.port),
-    '--ui-port', String(o.uiPort),
-    '--db-filename', path.join(o.dataDir, 'temporal.sqlite'),
-    '--namespace', o.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--ui-port',
+    String(o.uiPort),
+    '--db-filename',
+    path.join(o.dataDir, 'temporal.sqlite'),
+    '--namespace',
+    o.namespace,
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
   ];
   const child = spawn(o.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });

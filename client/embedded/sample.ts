@@ -18,10 +18,32 @@ export interface SampleOptions {
 /** A test pattern with a moving element and a tone, so encoders have real work and audio is checkable. */
 export async function makeSampleVideo(file: string, o: SampleOptions = {}): Promise<string> {
   const { width = 640, height = 360, seconds = 2, audio = true, format = 'mp4', bitRateMbps } = o;
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25:duration=${seconds}`];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=25:duration=${seconds}`,
+  ];
   if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`);
   args.push('-c:v', format === 'avi' ? 'mpeg4' : 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'ultrafast');
-  if (bitRateMbps) args.push('-b:v', `${bitRateMbps}M`, '-minrate', `${bitRateMbps}M`, '-maxrate', `${bitRateMbps}M`, '-bufsize', `${bitRateMbps}M`, '-x264-params', 'nal-hrd=cbr');
+  if (bitRateMbps)
+    args.push(
+      '-b:v',
+      `${bitRateMbps}M`,
+      '-minrate',
+      `${bitRateMbps}M`,
+      '-maxrate',
+      `${bitRateMbps}M`,
+      '-bufsize',
+      `${bitRateMbps}M`,
+      '-x264-params',
+      'nal-hrd=cbr',
+    );
   if (audio) args.push('-c:a', format === 'avi' ? 'libmp3lame' : 'aac');
   args.push('-shortest', '-f', format, file);
   await execFileAsync('ffmpeg', args);

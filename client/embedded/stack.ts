@@ -45,10 +45,23 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     let config = o.config;
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
-      cloud = await startLocalCloud({ dataDir: path.join(config.home, 'localcloud'), viapiPort: o.viapiPort ?? DEFAULT_VIAPI_PORT, ossPort: o.ossPort ?? DEFAULT_OSS_PORT });
+      cloud = await startLocalCloud({
+        dataDir: path.join(config.home, 'localcloud'),
+        viapiPort: o.viapiPort ?? DEFAULT_VIAPI_PORT,
+        ossPort: o.ossPort ?? DEFAULT_OSS_PORT,
+      });
       const c = cloud;
       started.push(() => c.close());
-      config = { ...config, local: { viapiEndpoint: c.viapiEndpoint, ossEndpoint: c.ossEndpoint, accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, bucket: c.bucket } };
+      config = {
+        ...config,
+        local: {
+          viapiEndpoint: c.viapiEndpoint,
+          ossEndpoint: c.ossEndpoint,
+          accessKeyId: c.accessKeyId,
+          accessKeySecret: c.accessKeySecret,
+          bucket: c.bucket,
+        },
+      };
     }
 
     const clientConnection = await Connection.connect({ address: dev.address });

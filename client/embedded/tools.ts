@@ -58,9 +58,12 @@ export function ensureTemporalCli(log: (line: string) => void = console.error): 
     env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  if (r.error) throw new Error(`cannot run go to build the Temporal CLI: ${r.error.message}; install Go, or set TEMPORAL_CLI to an existing binary`);
+  if (r.error)
+    throw new Error(`cannot run go to build the Temporal CLI: ${r.error.message}; install Go, or set TEMPORAL_CLI to an existing binary`);
   if (r.status !== 0 || !fs.existsSync(target)) {
-    throw new Error(`go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${r.status}); set TEMPORAL_CLI to an existing binary`);
+    throw new Error(
+      `go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${r.status}); set TEMPORAL_CLI to an existing binary`,
+    );
   }
   return target;
 }
@@ -73,8 +76,14 @@ export function ensureFfmpeg(log: (line: string) => void = console.error): void 
     throw new Error('ffmpeg and ffprobe are required but not on PATH: install them (Debian/Ubuntu: sudo apt-get install -y ffmpeg)');
   }
   log('[setup] installing ffmpeg from Debian packages');
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'ffmpeg']]) {
-    const r = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'ffmpeg'],
+  ]) {
+    const r = spawnSync('apt-get', args, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status}); install ffmpeg by hand`);
   }
 }

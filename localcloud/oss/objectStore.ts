@@ -22,7 +22,11 @@ export interface UploadMeta {
 }
 
 export class OssError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -56,7 +60,10 @@ async function writeStream(source: Readable, file: string): Promise<{ size: numb
 export class ObjectStore {
   private readonly index = new Map<string, Map<string, ObjectMeta>>();
 
-  constructor(private readonly root: string, private readonly clock: { now(): number }) {}
+  constructor(
+    private readonly root: string,
+    private readonly clock: { now(): number },
+  ) {}
 
   /** Creates the buckets' folders and loads every object's sidecar into the in-memory index. */
   async open(buckets: string[]): Promise<void> {
@@ -116,7 +123,9 @@ export class ObjectStore {
   }
 
   list(bucket: string, prefix: string): ObjectMeta[] {
-    return [...this.bucket(bucket).values()].filter((m) => m.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...this.bucket(bucket).values()]
+      .filter((m) => m.key.startsWith(prefix))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   // ---- multipart ----
@@ -148,7 +157,8 @@ export class ObjectStore {
   }
 
   async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable): Promise<string> {
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new OssError(400, 'InvalidArgument', `partNumber ${partNumber} must be 1..10000`);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000)
+      throw new OssError(400, 'InvalidArgument', `partNumber ${partNumber} must be 1..10000`);
     const { dir } = await this.upload(bucket, key, uploadId);
     const { md5 } = await writeStream(body, path.join(dir, `part-${partNumber}`));
     return `"${md5.toUpperCase()}"`;
@@ -164,7 +174,13 @@ export class ObjectStore {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async complete(bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>, minPartSize: number): Promise<ObjectMeta> {
+  async complete(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    minPartSize: number,
+  ): Promise<ObjectMeta> {
     const { dir, meta } = await this.upload(bucket, key, uploadId);
     if (parts.length === 0) throw new OssError(400, 'InvalidPart', 'no parts listed');
     const target = this.dataPath(bucket, key);
@@ -174,11 +190,13 @@ export class ObjectStore {
     try {
       const out = fs.createWriteStream(tmp);
       for (const [i, part] of parts.entries()) {
-        if (i > 0 && part.partNumber <= parts[i - 1].partNumber) throw new OssError(400, 'InvalidPartOrder', 'parts must be in ascending order');
+        if (i > 0 && part.partNumber <= parts[i - 1].partNumber)
+          throw new OssError(400, 'InvalidPartOrder', 'parts must be in ascending order');
         const file = path.join(dir, `part-${part.partNumber}`);
         const stat = await fs.promises.stat(file).catch(() => undefined);
         if (!stat) throw new OssError(400, 'InvalidPart', `part ${part.partNumber} was not uploaded`);
-        if (i < parts.length - 1 && stat.size < minPartSize) throw new OssError(400, 'EntityTooSmall', `part ${part.partNumber} is ${stat.size} bytes, below the ${minPartSize}-byte minimum`);
+        if (i < parts.length - 1 && stat.size < minPartSize)
+          throw new OssError(400, 'EntityTooSmall', `part ${part.partNumber} is ${stat.size} bytes, below the ${minPartSize}-byte minimum`);
         md5s.update(Buffer.from(part.etag.replace(/"/g, ''), 'hex'));
         size += stat.size;
         // Copied by hand: pipeline() per part would pile listeners onto the one output stream.
@@ -193,7 +211,13 @@ export class ObjectStore {
       throw err;
     }
     await fs.promises.rm(dir, { recursive: true, force: true });
-    return this.commit(bucket, { key, size, etag: `"${md5s.digest('hex').toUpperCase()}-${parts.length}"`, contentType: meta.contentType, lastModified: this.clock.now() });
+    return this.commit(bucket, {
+      key,
+      size,
+      etag: `"${md5s.digest('hex').toUpperCase()}-${parts.length}"`,
+      contentType: meta.contentType,
+      lastModified: this.clock.now(),
+    });
   }
 
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {

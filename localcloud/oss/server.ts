@@ -37,7 +37,11 @@ function sendError(req: IncomingMessage, res: ServerResponse, status: number, co
     res.end();
     return;
   }
-  sendXml(res, status, `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId()}</RequestId><HostId>localhost</HostId></Error>`);
+  sendXml(
+    res,
+    status,
+    `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId()}</RequestId><HostId>localhost</HostId></Error>`,
+  );
 }
 
 function owner(): string {
@@ -105,7 +109,8 @@ export function createOssServer(opts: OssServerOptions): http.Server {
       'x-oss-request-id': requestId(),
     };
     const range = parseRange(req.headers.range, meta.size);
-    if (range === 'invalid') return sendError(req, res, 416, 'InvalidRange', `The requested range is not satisfiable for size ${meta.size}`);
+    if (range === 'invalid')
+      return sendError(req, res, 416, 'InvalidRange', `The requested range is not satisfiable for size ${meta.size}`);
     const start = range?.start ?? 0;
     const end = range?.end ?? meta.size - 1;
     headers['content-length'] = meta.size === 0 ? 0 : end - start + 1;
@@ -162,15 +167,29 @@ export function createOssServer(opts: OssServerOptions): http.Server {
       // Bucket-level operations.
       if (method === 'GET' && q.has('uploads')) {
         const uploads = await store.listUploads(bucket);
-        return sendXml(res, 200, `<ListMultipartUploadsResult><Bucket>${xmlEscape(bucket)}</Bucket>${uploads.map((u) => `<Upload><Key>${xmlEscape(u.key)}</Key><UploadId>${u.uploadId}</UploadId><Initiated>${new Date(u.initiated).toISOString()}</Initiated></Upload>`).join('')}</ListMultipartUploadsResult>`);
+        return sendXml(
+          res,
+          200,
+          `<ListMultipartUploadsResult><Bucket>${xmlEscape(bucket)}</Bucket>${uploads.map((u) => `<Upload><Key>${xmlEscape(u.key)}</Key><UploadId>${u.uploadId}</UploadId><Initiated>${new Date(u.initiated).toISOString()}</Initiated></Upload>`).join('')}</ListMultipartUploadsResult>`,
+        );
       }
       if (method === 'GET') return listObjects(res, bucket, q);
       if (method === 'POST' && q.has('delete')) {
         const body = (await readBody(req)).toString('utf8');
-        const keys = [...body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+        const keys = [...body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) =>
+          m[1]
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>')
+            .replace(/&quot;/g, '"')
+            .replace(/&amp;/g, '&'),
+        );
         for (const k of keys) await store.delete(bucket, k);
         const quiet = /<Quiet>true<\/Quiet>/i.test(body);
-        return sendXml(res, 200, `<DeleteResult>${quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`);
+        return sendXml(
+          res,
+          200,
+          `<DeleteResult>${quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`,
+        );
       }
       return sendError(req, res, 405, 'MethodNotAllowed', `${method} on a bucket is not supported by the stand-in`);
     }
@@ -178,7 +197,11 @@ export function createOssServer(opts: OssServerOptions): http.Server {
     const contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
     if (method === 'POST' && q.has('uploads')) {
       const up = await store.initiate(bucket, key, contentType);
-      return sendXml(res, 200, `<InitiateMultipartUploadResult><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${up.uploadId}</UploadId></InitiateMultipartUploadResult>`);
+      return sendXml(
+        res,
+        200,
+        `<InitiateMultipartUploadResult><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${up.uploadId}</UploadId></InitiateMultipartUploadResult>`,
+      );
     }
     if (method === 'PUT' && q.has('uploadId')) {
       stats.uploadParts += 1;
@@ -188,13 +211,24 @@ export function createOssServer(opts: OssServerOptions): http.Server {
     }
     if (method === 'GET' && q.has('uploadId')) {
       const parts = await store.listParts(bucket, key, q.get('uploadId') ?? '');
-      return sendXml(res, 200, `<ListPartsResult><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><Size>${p.size}</Size></Part>`).join('')}</ListPartsResult>`);
+      return sendXml(
+        res,
+        200,
+        `<ListPartsResult><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><Size>${p.size}</Size></Part>`).join('')}</ListPartsResult>`,
+      );
     }
     if (method === 'POST' && q.has('uploadId')) {
       const body = (await readBody(req)).toString('utf8');
-      const parts = [...body.matchAll(/<Part>\s*<PartNumber>(\d+)<\/PartNumber>\s*<ETag>([^<]*)<\/ETag>\s*<\/Part>/g)].map((m) => ({ partNumber: Number(m[1]), etag: m[2].replace(/&quot;/g, '"') }));
+      const parts = [...body.matchAll(/<Part>\s*<PartNumber>(\d+)<\/PartNumber>\s*<ETag>([^<]*)<\/ETag>\s*<\/Part>/g)].map((m) => ({
+        partNumber: Number(m[1]),
+        etag: m[2].replace(/&quot;/g, '"'),
+      }));
       const meta = await store.complete(bucket, key, q.get('uploadId') ?? '', parts, MIN_PART_SIZE);
-      return sendXml(res, 200, `<CompleteMultipartUploadResult><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${meta.etag}</ETag></CompleteMultipartUploadResult>`);
+      return sendXml(
+        res,
+        200,
+        `<CompleteMultipartUploadResult><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${meta.etag}</ETag></CompleteMultipartUploadResult>`,
+      );
     }
     if (method === 'DELETE' && q.has('uploadId')) {
       await store.abort(bucket, key, q.get('uploadId') ?? '');
@@ -219,16 +253,24 @@ export function createOssServer(opts: OssServerOptions): http.Server {
     const prefix = q.get('prefix') ?? '';
     const max = Math.min(Number(q.get('max-keys') ?? 1000) || 1000, 1000);
     const v2 = q.get('list-type') === '2';
-    const after = (v2 ? q.get('continuation-token') ?? q.get('start-after') : q.get('marker')) ?? '';
+    const after = (v2 ? (q.get('continuation-token') ?? q.get('start-after')) : q.get('marker')) ?? '';
     const all = store.list(bucket, prefix).filter((m) => m.key > after);
     const page = all.slice(0, max);
     const truncated = all.length > page.length;
     const last = page.at(-1)?.key ?? '';
     const common = `<Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>`;
     if (v2) {
-      return sendXml(res, 200, `<ListBucketResult>${common}<KeyCount>${page.length}</KeyCount>${truncated ? `<NextContinuationToken>${xmlEscape(last)}</NextContinuationToken>` : ''}${page.map(contentsXml).join('')}</ListBucketResult>`);
+      return sendXml(
+        res,
+        200,
+        `<ListBucketResult>${common}<KeyCount>${page.length}</KeyCount>${truncated ? `<NextContinuationToken>${xmlEscape(last)}</NextContinuationToken>` : ''}${page.map(contentsXml).join('')}</ListBucketResult>`,
+      );
     }
-    return sendXml(res, 200, `<ListBucketResult>${common}<Marker>${xmlEscape(after)}</Marker>${truncated ? `<NextMarker>${xmlEscape(last)}</NextMarker>` : ''}${page.map(contentsXml).join('')}</ListBucketResult>`);
+    return sendXml(
+      res,
+      200,
+      `<ListBucketResult>${common}<Marker>${xmlEscape(after)}</Marker>${truncated ? `<NextMarker>${xmlEscape(last)}</NextMarker>` : ''}${page.map(contentsXml).join('')}</ListBucketResult>`,
+    );
   }
 
   return http.createServer((req, res) => {

@@ -32,7 +32,10 @@ const INVALID_FILE_CODES: Record<string, string> = {
 };
 
 class JobFailure extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -89,7 +92,11 @@ export class JobRunner {
     try {
       if (this.o.faults.jobDelayMs > 0) await sleep(this.o.faults.jobDelayMs, controller.signal);
       if (job.forcedOutcome) {
-        this.update(job, { status: job.forcedOutcome, errorCode: 'InternalError.Injected', errorMessage: `injected outcome ${job.forcedOutcome}` });
+        this.update(job, {
+          status: job.forcedOutcome,
+          errorCode: 'InternalError.Injected',
+          errorMessage: `injected outcome ${job.forcedOutcome}`,
+        });
         return;
       }
       const input = path.join(dir, 'input');
@@ -105,7 +112,8 @@ export class JobRunner {
       this.update(job, { status: 'PROCESS_SUCCESS', resultKey });
     } catch (err) {
       if (this.stopped) return; // shutting down: resume() picks the job up on the next start
-      const failure = err instanceof JobFailure ? err : new JobFailure('InternalError.Processing', err instanceof Error ? err.message : String(err));
+      const failure =
+        err instanceof JobFailure ? err : new JobFailure('InternalError.Processing', err instanceof Error ? err.message : String(err));
       this.update(job, { status: 'PROCESS_FAILED', errorCode: failure.code, errorMessage: failure.message });
     } finally {
       this.controllers.delete(controller);
@@ -122,10 +130,13 @@ export class JobRunner {
     }
     if (!res.ok || !res.body) throw new JobFailure('InvalidImage.Download', `videoUrl download failed: HTTP ${res.status}`);
     const declared = Number(res.headers.get('content-length') ?? 0);
-    if (declared > this.o.maxInputBytes) throw new JobFailure('InvalidFile.Size', `video is ${declared} bytes, above the ${this.o.maxInputBytes}-byte limit`);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), fs.createWriteStream(file)).catch((err: Error) => {
-      throw new JobFailure('InvalidImage.Download', `videoUrl download failed: ${err.message}`);
-    });
+    if (declared > this.o.maxInputBytes)
+      throw new JobFailure('InvalidFile.Size', `video is ${declared} bytes, above the ${this.o.maxInputBytes}-byte limit`);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), fs.createWriteStream(file)).catch(
+      (err: Error) => {
+        throw new JobFailure('InvalidImage.Download', `videoUrl download failed: ${err.message}`);
+      },
+    );
   }
 
   /** Resolves when no job is queued or running (tests). */
@@ -143,9 +154,13 @@ export class JobRunner {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new Error('aborted'));
+      },
+      { once: true },
+    );
   });
 }

@@ -29,7 +29,11 @@ export interface ViapiServerOptions {
 }
 
 class RpcError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -100,7 +104,8 @@ export function createViapiServer(o: ViapiServerOptions): http.Server {
   function parseTime(v: string | undefined, field: string): number | undefined {
     if (v === undefined || v === '') return undefined;
     const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(t)) throw new RpcError(400, 'InvalidParameter', `${field} ${JSON.stringify(v)} is not epoch milliseconds or an ISO-8601 time`);
+    if (!Number.isFinite(t))
+      throw new RpcError(400, 'InvalidParameter', `${field} ${JSON.stringify(v)} is not epoch milliseconds or an ISO-8601 time`);
     return t;
   }
 
@@ -149,7 +154,8 @@ export function createViapiServer(o: ViapiServerOptions): http.Server {
       if (!r.ok) throw new RpcError(r.status, r.code, r.message);
       accessKeyId = r.accessKeyId;
       action = String(req.headers['x-acs-action'] ?? '');
-      if (req.headers['x-acs-version'] !== VIAPI_VERSION) throw new RpcError(400, 'InvalidVersion', `x-acs-version must be ${VIAPI_VERSION}`);
+      if (req.headers['x-acs-version'] !== VIAPI_VERSION)
+        throw new RpcError(400, 'InvalidVersion', `x-acs-version must be ${VIAPI_VERSION}`);
     } else if (params.has('Signature')) {
       const r = verifyV2(method, params, o.credentials);
       if (!r.ok) throw new RpcError(r.status, r.code, r.message);
@@ -159,8 +165,10 @@ export function createViapiServer(o: ViapiServerOptions): http.Server {
     } else {
       throw new RpcError(400, 'MissingAuthorization', 'the request is not signed');
     }
-    if (roll(o.faults.viapiServerErrorRate)) throw new RpcError(503, 'ServiceUnavailable', 'injected fault: the service is temporarily unavailable');
-    if (roll(o.faults.viapiThrottleRate)) throw new RpcError(400, 'Throttling.User', 'injected fault: request was denied due to user flow control');
+    if (roll(o.faults.viapiServerErrorRate))
+      throw new RpcError(503, 'ServiceUnavailable', 'injected fault: the service is temporarily unavailable');
+    if (roll(o.faults.viapiThrottleRate))
+      throw new RpcError(400, 'Throttling.User', 'injected fault: request was denied due to user flow control');
     switch (action) {
       case 'SuperResolveVideo':
         return submit(accessKeyId, params, res);

@@ -7,11 +7,21 @@ export type Credentials = ReadonlyMap<string, string>; // accessKeyId -> secret
 
 export type SignatureResult =
   | { ok: true; accessKeyId: string }
-  | { ok: false; status: number; code: 'InvalidAccessKeyId.NotFound' | 'SignatureDoesNotMatch' | 'MissingAuthorization' | 'InvalidParameter'; message: string };
+  | {
+      ok: false;
+      status: number;
+      code: 'InvalidAccessKeyId.NotFound' | 'SignatureDoesNotMatch' | 'MissingAuthorization' | 'InvalidParameter';
+      message: string;
+    };
 
 /** RFC 3986 encoding as Alibaba's clients do it. */
 export function acsEncode(value: string): string {
-  return encodeURIComponent(value).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
+  return encodeURIComponent(value)
+    .replace(/!/g, '%21')
+    .replace(/'/g, '%27')
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29')
+    .replace(/\*/g, '%2A');
 }
 
 export function verifyAcs3(
@@ -27,13 +37,17 @@ export function verifyAcs3(
   if (!m) return { ok: false, status: 400, code: 'InvalidParameter', message: 'Authorization header is not ACS3-HMAC-SHA256' };
   const [, accessKeyId, signedHeaders, signature] = m;
   const secret = credentials.get(accessKeyId);
-  if (secret === undefined) return { ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound', message: `Specified access key is not found: ${accessKeyId}` };
+  if (secret === undefined)
+    return { ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound', message: `Specified access key is not found: ${accessKeyId}` };
   const payloadHash = header(headers, 'x-acs-content-sha256');
   if (payloadHash !== createHash('sha256').update(body).digest('hex')) {
     return { ok: false, status: 400, code: 'SignatureDoesNotMatch', message: 'x-acs-content-sha256 does not match the request body' };
   }
   const names = signedHeaders.split(';').filter(Boolean);
-  const canonicalQuery = [...query.keys()].sort().map((k) => `${k}=${acsEncode(query.get(k) ?? '')}`).join('&');
+  const canonicalQuery = [...query.keys()]
+    .sort()
+    .map((k) => `${k}=${acsEncode(query.get(k) ?? '')}`)
+    .join('&');
   const canonicalHeaders = names.map((n) => `${n}:${header(headers, n).trim()}\n`).join('');
   const canonicalRequest = `${method}\n${pathname}\n${canonicalQuery}\n${canonicalHeaders}\n${names.join(';')}\n${payloadHash}`;
   const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
@@ -49,7 +63,8 @@ export function verifyV2(method: string, params: Map<string, string>, credential
   const accessKeyId = params.get('AccessKeyId') ?? '';
   const signature = params.get('Signature') ?? '';
   const secret = credentials.get(accessKeyId);
-  if (secret === undefined) return { ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound', message: `Specified access key is not found: ${accessKeyId}` };
+  if (secret === undefined)
+    return { ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound', message: `Specified access key is not found: ${accessKeyId}` };
   const canonical = [...params.keys()]
     .filter((k) => k !== 'Signature')
     .sort()

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     const handle = await stack.vsr.startBatch({ batchId: batchIdFor(manifest, output), manifest, output, concurrency });
     const summary = await stack.vsr.batchResult(handle.workflowId);
     const minutes = (Date.now() - started) / 60_000;
-    console.log(`batch of ${videos} videos (640x360, 1 s, fast engine, concurrency ${concurrency}, provider submit limit 2/s, 2 parallel jobs in the stand-in)`);
+    console.log(
+      `batch of ${videos} videos (640x360, 1 s, fast engine, concurrency ${concurrency}, provider submit limit 2/s, 2 parallel jobs in the stand-in)`,
+    );
     console.log(`done ${summary.done}, failed ${summary.failed}, skipped ${summary.skipped}, billable jobs ${stack.cloud.billableJobs()}`);
     console.log(`elapsed ${(minutes * 60).toFixed(1)} s -> ${(summary.done / minutes).toFixed(1)} jobs/minute`);
   });

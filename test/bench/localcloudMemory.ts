@@ -48,7 +48,11 @@ async function main(): Promise<void> {
     const size = (await fs.promises.stat(file)).size;
     const uploadId = await oss.initMultipart(cloud.bucket, 'big-multipart.bin');
     const parts = [];
-    for (let n = 1, start = 0; start < size; n++, start += partSize) parts.push({ number: n, etag: await oss.uploadPart(cloud.bucket, 'big-multipart.bin', uploadId, n, file, start, Math.min(size, start + partSize)) });
+    for (let n = 1, start = 0; start < size; n++, start += partSize)
+      parts.push({
+        number: n,
+        etag: await oss.uploadPart(cloud.bucket, 'big-multipart.bin', uploadId, n, file, start, Math.min(size, start + partSize)),
+      });
     await oss.completeMultipart(cloud.bucket, 'big-multipart.bin', uploadId, parts);
     const t1 = Date.now();
     await oss.put(cloud.bucket, 'big-single.bin', file);
@@ -58,7 +62,9 @@ async function main(): Promise<void> {
     await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), fs.createWriteStream(back));
     const t3 = Date.now();
     const same = (await sha(file)) === (await sha(back));
-    console.log(`object ${mb} MiB: multipart upload ${((t1 - t0) / 1000).toFixed(1)} s, single PUT ${((t2 - t1) / 1000).toFixed(1)} s, signed-URL download ${((t3 - t2) / 1000).toFixed(1)} s, round trip identical: ${same}`);
+    console.log(
+      `object ${mb} MiB: multipart upload ${((t1 - t0) / 1000).toFixed(1)} s, single PUT ${((t2 - t1) / 1000).toFixed(1)} s, signed-URL download ${((t3 - t2) / 1000).toFixed(1)} s, round trip identical: ${same}`,
+    );
     console.log(`stand-in peak RSS: ${peakRssMb(child.pid as number).toFixed(0)} MiB (after start-up: ${baseline.toFixed(0)} MiB)`);
   } finally {
     child.kill('SIGTERM');

@@ -12,5 +12,9 @@ export function viapiFor(cloud: LocalCloudEndpoints, secret = cloud.accessKeySec
 }
 
 export function ossFor(cloud: LocalCloudEndpoints, secret = cloud.accessKeySecret): ObjectStorage {
-  return createObjectStorage({ endpoint: cloud.ossEndpoint, credential: { accessKeyId: cloud.accessKeyId, accessKeySecret: secret }, pathStyle: true });
+  return createObjectStorage({
+    endpoint: cloud.ossEndpoint,
+    credential: { accessKeyId: cloud.accessKeyId, accessKeySecret: secret },
+    pathStyle: true,
+  });
 }

@@ -59,7 +59,10 @@ export async function startTestStack(name: string, cloudOptions: Partial<LocalCl
 }
 
 /** An in-process worker for this stack; stop it with `shutdown()` and await `running`. */
-export async function inProcessWorker(stack: TestStack, overrides: Partial<Config> = {}): Promise<{ worker: VsrWorkers; running: Promise<void> }> {
+export async function inProcessWorker(
+  stack: TestStack,
+  overrides: Partial<Config> = {},
+): Promise<{ worker: VsrWorkers; running: Promise<void> }> {
   const worker = await createWorkers({
     config: { ...stack.config, ...overrides },
     connection: stack.env.nativeConnection,
@@ -91,7 +94,11 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
 }
 
 /** For scripts (benchmarks, recording histories): a stack with an in-process worker, torn down after `fn`. */
-export async function withWorkingStack(name: string, cloudOptions: Partial<LocalCloudOptions>, fn: (stack: TestStack) => Promise<void>): Promise<void> {
+export async function withWorkingStack(
+  name: string,
+  cloudOptions: Partial<LocalCloudOptions>,
+  fn: (stack: TestStack) => Promise<void>,
+): Promise<void> {
   const stack = await startTestStack(name, cloudOptions);
   const w = await inProcessWorker(stack);
   try {

@@ -41,10 +41,15 @@ describe('batches', () => {
     child = workerProcess(stack);
     // Pages of 20: the crash and the run span three workflow runs joined by continue-as-new.
     const handle = await stack.vsr.startBatch(input({ pageSize: 20 }));
-    const midway = await until('a dozen videos done', async () => {
-      const p = await stack.vsr.batchProgress(handle.workflowId);
-      return p.done >= 12 ? p : undefined;
-    }, 180_000, 200);
+    const midway = await until(
+      'a dozen videos done',
+      async () => {
+        const p = await stack.vsr.batchProgress(handle.workflowId);
+        return p.done >= 12 ? p : undefined;
+      },
+      180_000,
+      200,
+    );
     const killed = new Promise((r) => (child as ChildProcess).once('exit', r));
     child.kill('SIGKILL');
     await killed;
@@ -64,11 +69,17 @@ describe('batches', () => {
     assert.ok(fs.existsSync(path.join(outDir, 'sub', 'nested.x2.mp4')));
     assert.ok(fs.existsSync(path.join(outDir, 'v00.x2.mp4')));
     // Three runs joined by continue-as-new (visibility catches up shortly after the close).
-    await until('three runs in visibility', async () => {
-      const runs: string[] = [];
-      for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(run.status.name);
-      return JSON.stringify(runs.sort()) === JSON.stringify(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']) || undefined;
-    }, 30_000, 200);
+    await until(
+      'three runs in visibility',
+      async () => {
+        const runs: string[] = [];
+        for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+          runs.push(run.status.name);
+        return JSON.stringify(runs.sort()) === JSON.stringify(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']) || undefined;
+      },
+      30_000,
+      200,
+    );
   });
 
   it('a second run of the same manifest skips all 50 and pays nothing', async () => {
@@ -87,7 +98,9 @@ describe('batches', () => {
     await makeSampleVideo(path.join(mixed, 'tiny.mp4'), { width: 320, height: 240, seconds: 1, audio: false });
     const manifest = { kind: 'folder' as const, path: mixed };
     const output = { kind: 'local' as const, dir: path.join(stack.dir, 'mixed.x2') };
-    const summary = await stack.vsr.batchResult((await stack.vsr.startBatch({ batchId: batchIdFor(manifest, output), manifest, output })).workflowId);
+    const summary = await stack.vsr.batchResult(
+      (await stack.vsr.startBatch({ batchId: batchIdFor(manifest, output), manifest, output })).workflowId,
+    );
     assert.deepEqual([summary.done, summary.failed], [1, 1]);
     const items = (JSON.parse(await fs.promises.readFile(summary.summaryJson, 'utf8')) as { items: BatchItemResult[] }).items;
     const bad = items.find((i) => i.status === 'failed');
@@ -105,13 +118,22 @@ describe('batches', () => {
     stack.cloud.faults.jobDelayMs = 60_000;
     try {
       const handle = await stack.vsr.startBatch({ batchId, manifest, output });
-      await until('both videos submitted', async () => {
-        let polling = 0;
-        for await (const c of stack.env.client.workflow.list({ query: `VsrBatchId = '${batchId}' AND VsrStage = 'polling'` })) polling += c.type === 'superResolveVideo' ? 1 : 0;
-        return polling === 2 || undefined;
-      }, 60_000, 250);
+      await until(
+        'both videos submitted',
+        async () => {
+          let polling = 0;
+          for await (const c of stack.env.client.workflow.list({ query: `VsrBatchId = '${batchId}' AND VsrStage = 'polling'` }))
+            polling += c.type === 'superResolveVideo' ? 1 : 0;
+          return polling === 2 || undefined;
+        },
+        60_000,
+        250,
+      );
       await handle.cancel();
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err, 'the batch did not complete');
       assert.equal((await handle.describe()).status.name, 'CANCELLED');
       const children: string[] = [];

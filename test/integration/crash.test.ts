@@ -37,13 +37,22 @@ describe('worker crashes', () => {
 
   async function crashDuring(stage: Stage, needBytes: boolean): Promise<{ input: SuperResolveInput; workflowId: string }> {
     n += 1;
-    const input: SuperResolveInput = { source: { kind: 'local', path: source }, destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) }, bitRate: 8 };
+    const input: SuperResolveInput = {
+      source: { kind: 'local', path: source },
+      destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) },
+      bitRate: 8,
+    };
     const worker = startWorker();
     const handle = await stack.vsr.start(input);
-    await until(`${stage} in progress`, async () => {
-      const p = await stack.vsr.progress(handle.workflowId);
-      return (p.stage === stage && (!needBytes || p.bytesDone > 0)) || undefined;
-    }, 90_000, 50);
+    await until(
+      `${stage} in progress`,
+      async () => {
+        const p = await stack.vsr.progress(handle.workflowId);
+        return (p.stage === stage && (!needBytes || p.bytesDone > 0)) || undefined;
+      },
+      90_000,
+      50,
+    );
     await kill(worker);
     startWorker();
     return { input, workflowId: handle.workflowId };

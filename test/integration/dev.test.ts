@@ -24,7 +24,10 @@ async function freePort(): Promise<number> {
     if (taken.has(port)) continue;
     taken.add(port);
     const free = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+      const s = net
+        .createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
     if (free) return port;
   }
@@ -45,7 +48,24 @@ describe('vsr dev', () => {
   });
 
   async function startDev(): Promise<{ child: ChildProcess; output: () => string }> {
-    const child = spawn(process.execPath, [VSR, 'dev', '--data', path.join(dir, 'home'), '--port', String(ports.grpc), '--ui-port', String(ports.ui), '--viapi-port', String(ports.viapi), '--oss-port', String(ports.oss)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        VSR,
+        'dev',
+        '--data',
+        path.join(dir, 'home'),
+        '--port',
+        String(ports.grpc),
+        '--ui-port',
+        String(ports.ui),
+        '--viapi-port',
+        String(ports.viapi),
+        '--oss-port',
+        String(ports.oss),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     dev = child;
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -101,7 +121,11 @@ describe('vsr dev', () => {
     const folder = path.join(dir, 'folder');
     await fs.promises.mkdir(folder);
     for (const name of ['one.mp4', 'two.mp4']) await fs.promises.copyFile(input, path.join(folder, name));
-    const batch = spawnSync(process.execPath, [VSR, 'batch', folder, '--bitrate', '2'], { env: cliEnv, encoding: 'utf8', timeout: 120_000 });
+    const batch = spawnSync(process.execPath, [VSR, 'batch', folder, '--bitrate', '2'], {
+      env: cliEnv,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(batch.status, 0, batch.stderr);
     assert.match(batch.stderr, /2 videos: 2 done, 0 failed, 0 skipped/);
     const [summaryJson, summaryCsv] = batch.stdout.trim().split('\n');
@@ -124,7 +148,10 @@ describe('vsr dev', () => {
   });
 
   it('rejects a bad upscale with the typed error and a non-zero exit', () => {
-    const run = spawnSync(process.execPath, [VSR, 'upscale', path.join(dir, 'missing.mp4'), '--bitrate', '500'], { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    const run = spawnSync(process.execPath, [VSR, 'upscale', path.join(dir, 'missing.mp4'), '--bitrate', '500'], {
+      encoding: 'utf8',
+      env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--bitrate 500 must be an integer from 1 to 100/);
   });

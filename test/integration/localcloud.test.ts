@@ -70,30 +70,60 @@ describe('local Alibaba stand-in', () => {
     assert.equal(facts.width, 1280);
     assert.equal(facts.height, 720);
     assert.ok(facts.hasAudio, 'audio kept');
-    assert.ok(Math.abs(facts.durationSeconds - input.durationSeconds) < 0.15, `duration ${facts.durationSeconds} vs ${input.durationSeconds}`);
+    assert.ok(
+      Math.abs(facts.durationSeconds - input.durationSeconds) < 0.15,
+      `duration ${facts.durationSeconds} vs ${input.durationSeconds}`,
+    );
     const ratio = facts.bitRate / 4_000_000;
     assert.ok(ratio > 0.9 && ratio < 1.1, `bitrate ${facts.bitRate} not within 10% of 4 Mbps`);
   });
 
   it('accepts the legacy v2 signature too', async () => {
-    const client = new OpenApi(new $OpenApiUtil.Config({
-      endpoint: cloud.viapiEndpoint.replace('http://', ''), protocol: 'http', accessKeyId: cloud.accessKeyId,
-      accessKeySecret: cloud.accessKeySecret, signatureAlgorithm: 'v2',
-    }));
-    const params = new $OpenApiUtil.Params({ action: 'QueryAsyncJobList', version: '2020-03-20', protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' });
+    const client = new OpenApi(
+      new $OpenApiUtil.Config({
+        endpoint: cloud.viapiEndpoint.replace('http://', ''),
+        protocol: 'http',
+        accessKeyId: cloud.accessKeyId,
+        accessKeySecret: cloud.accessKeySecret,
+        signatureAlgorithm: 'v2',
+      }),
+    );
+    const params = new $OpenApiUtil.Params({
+      action: 'QueryAsyncJobList',
+      version: '2020-03-20',
+      protocol: 'HTTPS',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
+    });
     const res = await client.callApi(params, new $OpenApiUtil.OpenApiRequest({ body: { PageSize: 5 } }), new $dara.RuntimeOptions({}));
     assert.equal(typeof (res.body as { Data: { TotalCount: number } }).Data.TotalCount, 'number');
   });
 
   it('rejects a wrong secret and an unknown key', async () => {
-    await assert.rejects(viapiFor(cloud, 'wrong').getResult('x'), (e: ViapiCallError) => e.code === 'SignatureDoesNotMatch' && e.outcome === 'rejected');
-    await assert.rejects(viapiFor(cloud, 's', 'LTAInobody').getResult('x'), (e: ViapiCallError) => e.code === 'InvalidAccessKeyId.NotFound');
-    await assert.rejects(ossFor(cloud, 'wrong').put(cloud.bucket, 'k', source), (e: { code?: string }) => e.code === 'SignatureDoesNotMatch');
+    await assert.rejects(
+      viapiFor(cloud, 'wrong').getResult('x'),
+      (e: ViapiCallError) => e.code === 'SignatureDoesNotMatch' && e.outcome === 'rejected',
+    );
+    await assert.rejects(
+      viapiFor(cloud, 's', 'LTAInobody').getResult('x'),
+      (e: ViapiCallError) => e.code === 'InvalidAccessKeyId.NotFound',
+    );
+    await assert.rejects(
+      ossFor(cloud, 'wrong').put(cloud.bucket, 'k', source),
+      (e: { code?: string }) => e.code === 'SignatureDoesNotMatch',
+    );
   });
 
   it('validates VideoUrl and BitRate at submit, and refuses bad videos as PROCESS_FAILED', async () => {
     const viapi = viapiFor(cloud);
-    await assert.rejects(viapi.submit('http://127.0.0.1:1/v.mp4', 0), (e: ViapiCallError) => e.code === 'InvalidParameter' && /BitRate/.test(e.message));
+    await assert.rejects(
+      viapi.submit('http://127.0.0.1:1/v.mp4', 0),
+      (e: ViapiCallError) => e.code === 'InvalidParameter' && /BitRate/.test(e.message),
+    );
     await assert.rejects(viapi.submit('http://127.0.0.1:1/视频.mp4', 5), (e: ViapiCallError) => e.code === 'InvalidParameter');
     const unreachable = await waitForEnd(viapi, (await viapi.submit('http://127.0.0.1:1/v.mp4', 5)).jobId);
     assert.equal(unreachable.status, 'PROCESS_FAILED');
@@ -128,17 +158,26 @@ describe('local Alibaba stand-in', () => {
     await fs.promises.writeFile(big, Buffer.alloc(300 * 1024, 7));
     const uploadId = await oss.initMultipart(cloud.bucket, 'mp/big.bin');
     const etags = [];
-    for (const [i, [s, e]] of [[0, 150 * 1024], [150 * 1024, 300 * 1024]].entries()) {
+    for (const [i, [s, e]] of [
+      [0, 150 * 1024],
+      [150 * 1024, 300 * 1024],
+    ].entries()) {
       etags.push({ number: i + 1, etag: await oss.uploadPart(cloud.bucket, 'mp/big.bin', uploadId, i + 1, big, s, e) });
     }
     await oss.completeMultipart(cloud.bucket, 'mp/big.bin', uploadId, etags);
     assert.deepEqual(await oss.head(cloud.bucket, 'mp/big.bin'), { size: 300 * 1024 });
     const listed = await oss.list(cloud.bucket, 'mp/');
-    assert.deepEqual(listed.map((o) => [o.key, o.size]), [['mp/big.bin', 300 * 1024]]);
+    assert.deepEqual(
+      listed.map((o) => [o.key, o.size]),
+      [['mp/big.bin', 300 * 1024]],
+    );
     assert.ok(Math.abs(listed[0].lastModified - Date.now()) < 60_000);
     const aborted = await oss.initMultipart(cloud.bucket, 'mp/aborted.bin');
     await oss.abortMultipart(cloud.bucket, 'mp/aborted.bin', aborted);
-    await assert.rejects(oss.uploadPart(cloud.bucket, 'mp/aborted.bin', aborted, 1, big, 0, 1024), (e: { code?: string }) => e.code === 'NoSuchUpload');
+    await assert.rejects(
+      oss.uploadPart(cloud.bucket, 'mp/aborted.bin', aborted, 1, big, 0, 1024),
+      (e: { code?: string }) => e.code === 'NoSuchUpload',
+    );
     await oss.delete(cloud.bucket, 'mp/big.bin');
     assert.equal(await oss.head(cloud.bucket, 'mp/big.bin'), undefined);
   });
@@ -222,17 +261,29 @@ describe('local Alibaba stand-in', () => {
   });
 
   it('lists with v1 list() (Owner element present) through unmodified ali-oss', async () => {
-    const client = new OSS({ bucket: cloud.bucket, endpoint: cloud.ossEndpoint, accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret, sldEnable: true } as OSS.Options);
+    const client = new OSS({
+      bucket: cloud.bucket,
+      endpoint: cloud.ossEndpoint,
+      accessKeyId: cloud.accessKeyId,
+      accessKeySecret: cloud.accessKeySecret,
+      sldEnable: true,
+    } as OSS.Options);
     await ossFor(cloud).put(cloud.bucket, 'v1/a.mp4', source);
     const r = await client.list({ prefix: 'v1/', 'max-keys': 10 }, {});
-    assert.deepEqual(r.objects.map((o) => o.name), ['v1/a.mp4']);
+    assert.deepEqual(
+      r.objects.map((o) => o.name),
+      ['v1/a.mp4'],
+    );
     assert.equal(r.objects[0].owner?.id, 'vsr-local');
   });
 
   it('takes faults, clock moves and billing questions over its admin endpoint', async () => {
     await withCloud('admin', async (own) => {
       const admin = `${own.viapiEndpoint}/__admin`;
-      const set = await fetch(`${admin}/faults`, { method: 'POST', body: JSON.stringify({ jobDelayMs: 5, nextJobOutcomes: ['TIMEOUT_FAILED'] }) });
+      const set = await fetch(`${admin}/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ jobDelayMs: 5, nextJobOutcomes: ['TIMEOUT_FAILED'] }),
+      });
       assert.equal(set.status, 200);
       assert.equal(own.faults.jobDelayMs, 5);
       assert.deepEqual(own.faults.nextJobOutcomes, ['TIMEOUT_FAILED']);
@@ -245,14 +296,18 @@ describe('local Alibaba stand-in', () => {
   });
 
   it('rate limits submits per account with Throttling.User', async () => {
-    await withCloud('limited', async (limited) => {
-      const viapi = viapiFor(limited);
-      const results = await Promise.allSettled([1, 2, 3].map(() => viapi.submit('http://127.0.0.1:1/v.mp4', 5)));
-      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
-      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      assert.equal((rejected.reason as ViapiCallError).code, 'Throttling.User');
-      assert.equal(limited.billableJobs(), 2);
-    }, { submitsPerSecond: 2, faults: { nextJobOutcomes: ['PROCESS_FAILED', 'PROCESS_FAILED'] } });
+    await withCloud(
+      'limited',
+      async (limited) => {
+        const viapi = viapiFor(limited);
+        const results = await Promise.allSettled([1, 2, 3].map(() => viapi.submit('http://127.0.0.1:1/v.mp4', 5)));
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+        const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        assert.equal((rejected.reason as ViapiCallError).code, 'Throttling.User');
+        assert.equal(limited.billableJobs(), 2);
+      },
+      { submitsPerSecond: 2, faults: { nextJobOutcomes: ['PROCESS_FAILED', 'PROCESS_FAILED'] } },
+    );
   });
 
   it('keeps jobs and objects across a restart', async () => {

@@ -30,7 +30,12 @@ describe('superResolveVideo pipeline', () => {
 
   function job(over: Partial<SuperResolveInput> = {}): SuperResolveInput {
     n += 1;
-    return { source: { kind: 'local', path: sample }, destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) }, bitRate: 3, ...over };
+    return {
+      source: { kind: 'local', path: sample },
+      destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) },
+      bitRate: 3,
+      ...over,
+    };
   }
 
   async function tempObjects(): Promise<string[]> {
@@ -39,7 +44,10 @@ describe('superResolveVideo pipeline', () => {
 
   async function expectFailure(input: SuperResolveInput, type: string): Promise<string> {
     const handle = await stack.vsr.start(input);
-    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError, `expected a failure of type ${type}`);
     const message = failureMessage(err);
     assert.ok(message.startsWith(`${type}: `), `expected ${type}, got ${message}`);
@@ -73,7 +81,8 @@ describe('superResolveVideo pipeline', () => {
     assert.equal(description.memo?.source, sample);
     // No secret and no signed URL anywhere in the history.
     const history = JSON.stringify(await handle.fetchHistory());
-    for (const secret of [stack.cloud.accessKeySecret, 'Signature=', 'OSSAccessKeyId']) assert.ok(!history.includes(secret), `history contains ${secret}`);
+    for (const secret of [stack.cloud.accessKeySecret, 'Signature=', 'OSSAccessKeyId'])
+      assert.ok(!history.includes(secret), `history contains ${secret}`);
   });
 
   it('starting twice with the same key joins the same workflow and pays once', async () => {
@@ -201,10 +210,18 @@ describe('superResolveVideo pipeline', () => {
       assert.ok(progress.pollCount >= 3, `polls counted across runs: ${progress.pollCount}`);
       assert.equal(progress.submits, 1);
       assert.deepEqual(await tempObjects(), [], 'the carried compensation list still cleaned up');
-      await until('an earlier run continued as new', async () => {
-        for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}' AND ExecutionStatus = 'ContinuedAsNew'` })) return run;
-        return undefined;
-      }, 30_000, 200);
+      await until(
+        'an earlier run continued as new',
+        async () => {
+          for await (const run of stack.env.client.workflow.list({
+            query: `WorkflowId = '${handle.workflowId}' AND ExecutionStatus = 'ContinuedAsNew'`,
+          }))
+            return run;
+          return undefined;
+        },
+        30_000,
+        200,
+      );
     } finally {
       stack.cloud.faults.jobDelayMs = 0;
     }
@@ -217,7 +234,10 @@ describe('superResolveVideo pipeline', () => {
       const handle = await stack.vsr.start(input);
       await until('polling', async () => (await stack.vsr.progress(handle.workflowId)).stage === 'polling' || undefined);
       await stack.vsr.cancel(handle.workflowId);
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof WorkflowFailedError);
       assert.match(failureMessage(err), /cancel/i);
       assert.deepEqual(await tempObjects(), [], 'temporary objects removed');

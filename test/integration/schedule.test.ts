@@ -33,19 +33,36 @@ describe('scheduled batches', () => {
   });
 
   async function nthRun(scheduleId: string, n: number): Promise<BatchSummary> {
-    const workflowId = await until(`run ${n} of ${scheduleId}`, async () => {
-      const d = await schedules.describe(scheduleId);
-      return d.info.recentActions.length >= n ? d.info.recentActions[n - 1].action.workflow.workflowId : undefined;
-    }, 60_000, 200);
+    const workflowId = await until(
+      `run ${n} of ${scheduleId}`,
+      async () => {
+        const d = await schedules.describe(scheduleId);
+        return d.info.recentActions.length >= n ? d.info.recentActions[n - 1].action.workflow.workflowId : undefined;
+      },
+      60_000,
+      200,
+    );
     return stack.vsr.batchResult(workflowId);
   }
 
   it('runs on trigger, then picks up only what is new since the last clean run', async () => {
     const manifest = { kind: 'folder' as const, path: folder };
     const output = { kind: 'local' as const, dir: `${folder}.x2` };
-    await schedules.create({ scheduleId: 'nightly', batch: { batchId: batchIdFor(manifest, output), manifest, output }, every: '1h', overlap: 'skip', catchupWindow: '5m' });
+    await schedules.create({
+      scheduleId: 'nightly',
+      batch: { batchId: batchIdFor(manifest, output), manifest, output },
+      every: '1h',
+      overlap: 'skip',
+      catchupWindow: '5m',
+    });
     // The list is visibility, which catches up shortly after.
-    await until('the schedule to be listed', async () => ((await schedules.list()).some((s) => s.scheduleId === 'nightly' && s.workflowType === 'vsrBatch' && !s.paused) ? true : undefined), 30_000, 200);
+    await until(
+      'the schedule to be listed',
+      async () =>
+        (await schedules.list()).some((s) => s.scheduleId === 'nightly' && s.workflowType === 'vsrBatch' && !s.paused) ? true : undefined,
+      30_000,
+      200,
+    );
 
     await schedules.handle('nightly').trigger();
     const first = await nthRun('nightly', 1);
@@ -64,7 +81,12 @@ describe('scheduled batches', () => {
     const before = (await schedules.describe('nightly')).info.numActionsTaken;
     const now = Date.now();
     await schedules.backfill('nightly', new Date(now - 3 * 3600_000 - 60_000), new Date(now - 60_000));
-    await until('three backfilled runs', async () => ((await schedules.describe('nightly')).info.numActionsTaken >= before + 3 ? true : undefined), 60_000, 200);
+    await until(
+      'three backfilled runs',
+      async () => ((await schedules.describe('nightly')).info.numActionsTaken >= before + 3 ? true : undefined),
+      60_000,
+      200,
+    );
     const third = await nthRun('nightly', 3);
     assert.equal(third.total, 0, 'nothing new since the last clean run');
 
@@ -75,6 +97,11 @@ describe('scheduled batches', () => {
     await schedules.handle('nightly').delete();
     await assert.rejects(schedules.describe('nightly'), (e: Error) => e.name === 'ScheduleNotFoundError');
     // The list is visibility, which catches up shortly after.
-    await until('the list to drop it', async () => ((await schedules.list()).some((s) => s.scheduleId === 'nightly') ? undefined : true), 30_000, 200);
+    await until(
+      'the list to drop it',
+      async () => ((await schedules.list()).some((s) => s.scheduleId === 'nightly') ? undefined : true),
+      30_000,
+      200,
+    );
   });
 });

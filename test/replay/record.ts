@@ -11,7 +11,10 @@ const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories'
 async function main(): Promise<void> {
   await withWorkingStack('record', {}, async (stack) => {
     const sample = await makeSampleVideo(path.join(stack.dir, 's.mp4'));
-    const input = (name: string): SuperResolveInput => ({ source: { kind: 'local', path: sample }, destination: { kind: 'local', path: path.join(stack.dir, `${name}.mp4`) } });
+    const input = (name: string): SuperResolveInput => ({
+      source: { kind: 'local', path: sample },
+      destination: { kind: 'local', path: path.join(stack.dir, `${name}.mp4`) },
+    });
     const save = async (name: string, workflowId: string) => {
       const history = await stack.env.client.workflow.getHandle(workflowId).fetchHistory();
       await fs.promises.writeFile(path.join(OUT, `${name}.json`), JSON.stringify(history));

@@ -10,7 +10,10 @@ import { workflowBundle } from '../harness/temporal';
 const DIR = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 
 describe('replay of recorded histories', () => {
-  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('has recorded histories to replay', () => {
     assert.ok(files.length >= 3, `found ${files.length} histories in ${DIR}`);

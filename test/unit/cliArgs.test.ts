@@ -18,7 +18,10 @@ describe('vsr command line', () => {
   it('names the flag and the limit in errors', () => {
     assert.throws(() => parseArgs(['--nope'], [], []), /unknown option --nope/);
     assert.throws(() => parseArgs(['--bitrate'], ['bitrate'], []), /--bitrate needs a value/);
-    assert.throws(() => intFlag(parseArgs(['--bitrate', '200'], ['bitrate'], []), 'bitrate', 1, 100), (e: Error) => e instanceof UsageError && /--bitrate 200 must be an integer from 1 to 100/.test(e.message));
+    assert.throws(
+      () => intFlag(parseArgs(['--bitrate', '200'], ['bitrate'], []), 'bitrate', 1, 100),
+      (e: Error) => e instanceof UsageError && /--bitrate 200 must be an integer from 1 to 100/.test(e.message),
+    );
   });
   it('reads inputs as local paths, URLs or oss://bucket/key', () => {
     assert.deepEqual(parseLocation('a.mp4', 'input'), { kind: 'local', path: path.resolve('a.mp4') });
@@ -47,7 +50,10 @@ describe('worker configuration', () => {
     const c = loadConfig({});
     assert.equal(c.provider, 'local');
     assert.equal(c.temporal.address, undefined);
-    assert.throws(() => loadConfig({ VSR_PROVIDER: 'aws' }), (e: Error) => e instanceof ConfigError && /VSR_PROVIDER=aws/.test(e.message));
+    assert.throws(
+      () => loadConfig({ VSR_PROVIDER: 'aws' }),
+      (e: Error) => e instanceof ConfigError && /VSR_PROVIDER=aws/.test(e.message),
+    );
     assert.throws(() => loadConfig({ VSR_MAX_ACTIVITIES: '0' }), /VSR_MAX_ACTIVITIES=0 must be an integer from 1/);
     assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' }), /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
   });

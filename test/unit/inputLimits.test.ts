@@ -5,7 +5,15 @@ import { bitRateViolation, isAcceptedContainer, mediaViolation, resolutionViolat
 import type { VideoFacts } from '../../workflows/contract';
 
 describe('resolution rule: short side 360..1080, long side <= 1920, portrait allowed', () => {
-  const ok: Array<[number, number]> = [[640, 360], [360, 640], [1920, 1080], [1080, 1920], [360, 360], [1080, 1080], [1920, 360]];
+  const ok: Array<[number, number]> = [
+    [640, 360],
+    [360, 640],
+    [1920, 1080],
+    [1080, 1920],
+    [360, 360],
+    [1080, 1080],
+    [1920, 360],
+  ];
   const bad: Array<[number, number, RegExp]> = [
     [640, 359, /short side 359px is below 360px/],
     [359, 640, /short side 359px is below 360px/],
@@ -51,9 +59,20 @@ describe('source URL', () => {
 });
 
 describe('containers and size', () => {
-  const facts = (over: Partial<VideoFacts>): VideoFacts => ({ formatName: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', width: 640, height: 360, durationSeconds: 1, bitRate: 1, sizeBytes: 1, hasAudio: false, ...over });
+  const facts = (over: Partial<VideoFacts>): VideoFacts => ({
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    videoCodec: 'h264',
+    width: 640,
+    height: 360,
+    durationSeconds: 1,
+    bitRate: 1,
+    sizeBytes: 1,
+    hasAudio: false,
+    ...over,
+  });
   it('accepts the probed formats of MP4, AVI, MKV, MOV, FLV, TS, MPG, MXF', () => {
-    for (const f of ['mov,mp4,m4a,3gp,3g2,mj2', 'avi', 'matroska,webm', 'flv', 'mpegts', 'mpeg', 'mxf']) assert.ok(isAcceptedContainer(f), f);
+    for (const f of ['mov,mp4,m4a,3gp,3g2,mj2', 'avi', 'matroska,webm', 'flv', 'mpegts', 'mpeg', 'mxf'])
+      assert.ok(isAcceptedContainer(f), f);
   });
   it('rejects other containers by probe, not by name', () => {
     assert.equal(mediaViolation(facts({ formatName: 'gif' }))?.type, 'UnsupportedContainer');
@@ -65,5 +84,6 @@ describe('containers and size', () => {
     assert.equal(v?.type, 'FileTooLarge');
     assert.match(v?.message ?? '', /1073741825 bytes exceeds the limit of 1073741824 bytes/);
   });
-  it('rejects files without a video stream', () => assert.equal(mediaViolation(facts({ videoCodec: 'none', width: 0 }))?.type, 'UnsupportedContainer'));
+  it('rejects files without a video stream', () =>
+    assert.equal(mediaViolation(facts({ videoCodec: 'none', width: 0 }))?.type, 'UnsupportedContainer'));
 });

@@ -5,7 +5,10 @@ import { DEFAULT_POLL_SCHEDULE, pollDelayMs } from '../../workflows/pollSchedule
 describe('poll schedule', () => {
   const s = { initialMs: 1000, factor: 2, capMs: 10_000, jitter: 0.2 };
   it('backs off exponentially without jitter at the midpoint', () => {
-    assert.deepEqual([0, 1, 2, 3].map((n) => pollDelayMs(n, 0.5, s)), [1000, 2000, 4000, 8000]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => pollDelayMs(n, 0.5, s)),
+      [1000, 2000, 4000, 8000],
+    );
   });
   it('never exceeds the cap, even with jitter', () => {
     for (let n = 0; n < 50; n++) for (const r of [0, 0.5, 0.999]) assert.ok(pollDelayMs(n, r, s) <= s.capMs);

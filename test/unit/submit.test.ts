@@ -31,11 +31,25 @@ function fakeProvider(submitBehaviour: () => Promise<{ jobId: string }>, listed:
   return { calls, submit: makeSubmit(deps) };
 }
 
-const input: SubmitInput = { workflowId: 'wf', providerSource: { kind: 'oss', bucket: 'b-1', key: 'vsr-tmp/wf/source' }, bitRate: 5, notBefore: 999_000, excludeJobIds: [] };
-const mine = (jobId: string): JobListEntry => ({ jobId, status: 'QUEUING', createdAt: 999_500, videoUrl: 'http://localhost:1/b-1/vsr-tmp/wf/source?OSSAccessKeyId=x&Expires=1&Signature=other' });
+const input: SubmitInput = {
+  workflowId: 'wf',
+  providerSource: { kind: 'oss', bucket: 'b-1', key: 'vsr-tmp/wf/source' },
+  bitRate: 5,
+  notBefore: 999_000,
+  excludeJobIds: [],
+};
+const mine = (jobId: string): JobListEntry => ({
+  jobId,
+  status: 'QUEUING',
+  createdAt: 999_500,
+  videoUrl: 'http://localhost:1/b-1/vsr-tmp/wf/source?OSSAccessKeyId=x&Expires=1&Signature=other',
+});
 
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
   return err;
 }
@@ -96,7 +110,10 @@ describe('submit activity', () => {
   });
 
   it('identifies signed URLs by object, not by signature', () => {
-    assert.equal(sourceIdentity('http://h:1/b/k?OSSAccessKeyId=a&Expires=1&Signature=x'), sourceIdentity('http://h:1/b/k?OSSAccessKeyId=a&Expires=2&Signature=y'));
+    assert.equal(
+      sourceIdentity('http://h:1/b/k?OSSAccessKeyId=a&Expires=1&Signature=x'),
+      sourceIdentity('http://h:1/b/k?OSSAccessKeyId=a&Expires=2&Signature=y'),
+    );
     assert.notEqual(sourceIdentity('https://h/v.mp4?token=1'), sourceIdentity('https://h/v.mp4?token=2'));
   });
 });

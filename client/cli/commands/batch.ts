@@ -33,7 +33,8 @@ export function resolveBatchTarget(text: string, out: string | undefined): { man
 
 export async function batchCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['concurrency', 'out', 'bitrate'], ['force', 'no-wait']);
-  if (p.positionals.length !== 1) throw new UsageError('usage: vsr batch <manifest.json|manifest.csv|folder|oss://bucket/prefix> [options]');
+  if (p.positionals.length !== 1)
+    throw new UsageError('usage: vsr batch <manifest.json|manifest.csv|folder|oss://bucket/prefix> [options]');
   const { manifest, output } = resolveBatchTarget(p.positionals[0], strFlag(p, 'out'));
   const input: BatchInput = {
     batchId: batchIdFor(manifest, output),
@@ -57,11 +58,14 @@ export async function batchCommand(argv: string[]): Promise<number> {
     }
     let last = '';
     const timer = setInterval(() => {
-      vsr.batchProgress(handle.workflowId).then((b) => {
-        const line = `${b.stage}: ${b.done + b.failed + b.skipped}/${b.total} (done ${b.done}, running ${b.running}, failed ${b.failed}, skipped ${b.skipped})`;
-        if (line !== last) process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
-        last = line;
-      }, () => undefined);
+      vsr.batchProgress(handle.workflowId).then(
+        (b) => {
+          const line = `${b.stage}: ${b.done + b.failed + b.skipped}/${b.total} (done ${b.done}, running ${b.running}, failed ${b.failed}, skipped ${b.skipped})`;
+          if (line !== last) process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
+          last = line;
+        },
+        () => undefined,
+      );
     }, 1000);
     try {
       const s = await vsr.batchResult(handle.workflowId);

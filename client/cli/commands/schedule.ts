@@ -23,7 +23,8 @@ function duration(p: Parsed, name: string): Duration | undefined {
 
 function overlap(p: Parsed, name = 'overlap'): OverlapName | undefined {
   const v = strFlag(p, name);
-  if (v !== undefined && !OVERLAP_NAMES.includes(v as OverlapName)) throw new UsageError(`--${name} ${v} must be one of ${OVERLAP_NAMES.join(', ')}`);
+  if (v !== undefined && !OVERLAP_NAMES.includes(v as OverlapName))
+    throw new UsageError(`--${name} ${v} must be one of ${OVERLAP_NAMES.join(', ')}`);
   return v as OverlapName | undefined;
 }
 
@@ -49,7 +50,13 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         const { manifest, output } = resolveBatchTarget(p.positionals[1], strFlag(p, 'out'));
         await schedules.create({
           scheduleId: id,
-          batch: { batchId: batchIdFor(manifest, output), manifest, output, concurrency: intFlag(p, 'concurrency', 1, 100), bitRate: intFlag(p, 'bitrate', 1, 100) },
+          batch: {
+            batchId: batchIdFor(manifest, output),
+            manifest,
+            output,
+            concurrency: intFlag(p, 'concurrency', 1, 100),
+            bitRate: intFlag(p, 'bitrate', 1, 100),
+          },
           every: duration(p, 'every'),
           cron: strFlag(p, 'cron'),
           overlap: overlap(p),
@@ -64,7 +71,23 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         return 0;
       case 'describe': {
         const d = await schedules.describe(id);
-        console.log(JSON.stringify({ scheduleId: id, paused: d.state.paused, note: d.state.note, spec: d.spec, overlap: d.policies.overlap, catchupWindowMs: d.policies.catchupWindow, actionsTaken: d.info.numActionsTaken, recent: d.info.recentActions.map((a) => ({ at: a.takenAt, workflowId: a.action.workflow.workflowId })), next: d.info.nextActionTimes }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              scheduleId: id,
+              paused: d.state.paused,
+              note: d.state.note,
+              spec: d.spec,
+              overlap: d.policies.overlap,
+              catchupWindowMs: d.policies.catchupWindow,
+              actionsTaken: d.info.numActionsTaken,
+              recent: d.info.recentActions.map((a) => ({ at: a.takenAt, workflowId: a.action.workflow.workflowId })),
+              next: d.info.nextActionTimes,
+            },
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       case 'pause':

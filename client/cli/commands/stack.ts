@@ -36,8 +36,11 @@ export async function devCommand(argv: string[]): Promise<number> {
   });
   console.log(`Temporal gRPC:  ${stack.address}`);
   console.log(`Temporal UI:    ${stack.uiUrl}`);
-  if (stack.cloud) console.log(`Local VIAPI:    ${stack.cloud.viapiEndpoint}\nLocal OSS:      ${stack.cloud.ossEndpoint} (bucket ${stack.cloud.bucket})`);
-  console.log(`Data folder:    ${config.home}\nWorker:         task queue ${config.taskQueue}, provider ${config.provider}\nCtrl-C stops everything.`);
+  if (stack.cloud)
+    console.log(`Local VIAPI:    ${stack.cloud.viapiEndpoint}\nLocal OSS:      ${stack.cloud.ossEndpoint} (bucket ${stack.cloud.bucket})`);
+  console.log(
+    `Data folder:    ${config.home}\nWorker:         task queue ${config.taskQueue}, provider ${config.provider}\nCtrl-C stops everything.`,
+  );
   const signal = await untilSignal();
   console.error(`[dev] ${signal}: stopping`);
   await stack.stop();
@@ -60,7 +63,9 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
   });
   const { viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket } = cloud;
   // One JSON line: what a client needs (the stand-in's fixed local key, not a real secret).
-  console.log(JSON.stringify({ viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket, admin: `${viapiEndpoint}/__admin/faults` }));
+  console.log(
+    JSON.stringify({ viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket, admin: `${viapiEndpoint}/__admin/faults` }),
+  );
   await untilSignal();
   await cloud.close();
   return 0;

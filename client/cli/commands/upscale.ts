@@ -55,7 +55,13 @@ export async function upscaleCommand(argv: string[]): Promise<number> {
   const out = strFlag(p, 'out');
   const destination = out ? (parseLocation(out, '--out') as Destination) : defaultOutput(source, config.home);
   if (destination.kind === 'local') await fs.promises.mkdir(path.dirname(destination.path), { recursive: true });
-  const input: SuperResolveInput = { source, destination, bitRate: intFlag(p, 'bitrate', 1, 100), deadline: strFlag(p, 'deadline'), provider: config.provider };
+  const input: SuperResolveInput = {
+    source,
+    destination,
+    bitRate: intFlag(p, 'bitrate', 1, 100),
+    deadline: strFlag(p, 'deadline'),
+    provider: config.provider,
+  };
 
   const noWait = p.flags.has('no-wait');
   const session = await openSession(config, !noWait);
@@ -70,13 +76,19 @@ export async function upscaleCommand(argv: string[]): Promise<number> {
     }
     const line = new ProgressLine();
     const timer = setInterval(() => {
-      vsr.progress(handle.workflowId).then((pr) => line.show(pr), () => undefined);
+      vsr.progress(handle.workflowId).then(
+        (pr) => line.show(pr),
+        () => undefined,
+      );
     }, 500);
     try {
       const result = await vsr.result(handle.workflowId);
       line.end();
-      const where = result.destination.kind === 'local' ? result.destination.path : `oss://${result.destination.bucket}/${result.destination.key}`;
-      console.error(`[vsr] done: ${result.width}x${result.height}, ${(result.bitRate / 1e6).toFixed(2)} Mbps, ${result.durationSeconds.toFixed(2)} s, ${result.sizeBytes} bytes, sha256 ${result.sha256}, job ${result.jobId}`);
+      const where =
+        result.destination.kind === 'local' ? result.destination.path : `oss://${result.destination.bucket}/${result.destination.key}`;
+      console.error(
+        `[vsr] done: ${result.width}x${result.height}, ${(result.bitRate / 1e6).toFixed(2)} Mbps, ${result.durationSeconds.toFixed(2)} s, ${result.sizeBytes} bytes, sha256 ${result.sha256}, job ${result.jobId}`,
+      );
       console.log(where);
       return 0;
     } catch (err) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { LIMITS } from '../activities/media';
 import { ControlledClock } from './clock';
 import type { Engine } from './engine/engine';
-import { FfmpegEngine } from './engine/ffmpegEngine';
+import { createEngine, engineNameFrom, type EngineName } from './engine/engines';
 import { applyFaults, defaultFaults, type Faults } from './faults';
 import { sendJson } from './http';
 import { ObjectStore } from './oss/objectStore';
@@ -24,7 +24,8 @@ export interface LocalCloudOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   bucket?: string;
-  engine?: Engine | 'quality' | 'fast';
+  /** An engine, or its name; default: $VSR_ENGINE, else the learned engine. */
+  engine?: Engine | EngineName;
   maxParallelJobs?: number;
   submitsPerSecond?: number;
   faults?: Partial<Faults>;
@@ -98,7 +99,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   // ali-oss needs a host name (not an IP) for path-style requests and signed URLs.
   const ossEndpoint = `http://localhost:${ossPort}`;
 
-  const engine = opts.engine === undefined || typeof opts.engine === 'string' ? new FfmpegEngine(opts.engine ?? 'quality') : opts.engine;
+  const engine = typeof opts.engine === 'object' ? opts.engine : createEngine(opts.engine ?? engineNameFrom(undefined));
   const runner = new JobRunner({
     store: jobs,
     objects,

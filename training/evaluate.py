@@ -189,6 +189,8 @@ def main():
         Path(a.json).write_text(json.dumps({"meta": meta, **results}, indent=2) + "\n")
     if a.card:
         write_card(Path(a.card), meta, results)
+    # Next to the model: what the engine benchmark prints as its params.
+    Path(a.onnx).with_suffix(".json").write_text(json.dumps({**meta, "heldout": results["table"]}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,42 @@ def training_planes(short_sides=(720, 900, 1080, 1440)) -> list[np.ndarray]:
     return out
 
 
+def h264_roundtrip(plane: np.ndarray, crf: int) -> np.ndarray:
+    """Encodes a luma plane as one H.264 frame (libx264, yuv420p, neutral chroma) and decodes it."""
+    h, w = plane.shape
+    # yuv420p needs even sizes: pad by repeating the edge, crop after decoding.
+    plane = np.pad(plane, ((0, h % 2), (0, w % 2)), mode="edge")
+    eh, ew = plane.shape
+    enc = subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{ew}x{eh}", "-i", "-", "-c:v", "libx264",
+         "-preset", "medium", "-crf", str(crf), "-pix_fmt", "yuv420p", "-f", "h264", "-"],
+        input=plane.tobytes(), capture_output=True, check=True).stdout
+    dec = subprocess.run(["ffmpeg", "-v", "error", "-f", "h264", "-i", "-", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                         input=enc, capture_output=True, check=True).stdout
+    return np.frombuffer(dec, dtype=np.uint8)[: ew * eh].reshape(eh, ew)[:h, :w].copy()
+
+
+def bicubic_half(plane: np.ndarray) -> np.ndarray:
+    im = Image.fromarray(plane)
+    return np.asarray(im.resize((im.width // 2, im.height // 2), Image.Resampling.BICUBIC))
+
+
+def compressed_inputs(planes: list[np.ndarray], crfs=range(14, 25)) -> list[np.ndarray]:
+    """For each high-resolution plane, its bicubic 2x downscale after an H.264 round trip at a CRF
+    drawn from `crfs` (per plane, deterministic): the degradation real video inputs carry. Cached."""
+    out = []
+    for i, plane in enumerate(planes):
+        crf = list(crfs)[int(hashlib.sha1(plane[::97, ::89].tobytes()).hexdigest(), 16) % len(crfs)]
+        tag = hashlib.sha1(plane[::31, ::37].tobytes() + f"{plane.shape}:{crf}".encode()).hexdigest()[:16]
+        cache = cache_dir() / "h264" / f"{tag}.npy"
+        if not cache.exists():
+            lr = bicubic_half(plane[: plane.shape[0] // 2 * 2, : plane.shape[1] // 2 * 2])
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.save(cache, h264_roundtrip(lr, crf))
+        out.append(np.load(cache))
+    return out
+
+
 def heldout_frames(width=1280, height=720) -> list[tuple[str, np.ndarray]]:
     """Held-out ground truth: each photo scaled to cover width x height (area), centre crop, luma."""
     frames = []

@@ -39,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument("--save-every", type=int, default=1000)
     p.add_argument("--val-every", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--compressed", type=float, default=0.0, help="share of batches whose input went through H.264 (CRF 14-24)")
+    p.add_argument("--init", help="start from this state dict (fine-tuning), when the run has no checkpoint yet")
     p.add_argument("--reduced", action="store_true", help="the one-hour CPU recipe (fewer steps, fewer scales)")
     p.add_argument("--export", help="write the ONNX model here when done (default: OUT/model.onnx)")
     a = p.parse_args(argv)
@@ -80,28 +82,40 @@ def load_planes(args):
 
 class Sampler:
     def __init__(self, planes, patch, rng: random.Random):
-        self.planes = [p for p in planes if min(p.shape) >= patch]
-        if not self.planes:
+        # Keep indices aligned with `inputs` lists: small planes get zero weight instead of being dropped.
+        self.planes = planes
+        if not any(min(p.shape) >= patch for p in planes):
             raise SystemExit(f"no image is at least {patch}px on its short side")
-        weights = np.array([p.size for p in self.planes], dtype=np.float64)
+        weights = np.array([p.size if min(p.shape) >= patch else 0 for p in self.planes], dtype=np.float64)
         self.cdf = np.cumsum(weights / weights.sum())
         self.patch, self.rng = patch, rng
 
-    def crop(self) -> np.ndarray:
+    def crop(self, inputs=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """A high-resolution crop at even coordinates, and the matching crop of `inputs` (half size) if given."""
         for _ in range(20):
-            plane = self.planes[int(np.searchsorted(self.cdf, self.rng.random()))]
-            y = self.rng.randrange(plane.shape[0] - self.patch + 1)
-            x = self.rng.randrange(plane.shape[1] - self.patch + 1)
+            i = int(np.searchsorted(self.cdf, self.rng.random()))
+            plane = self.planes[i]
+            y = self.rng.randrange((plane.shape[0] - self.patch) // 2 + 1) * 2
+            x = self.rng.randrange((plane.shape[1] - self.patch) // 2 + 1) * 2
             c = plane[y : y + self.patch, x : x + self.patch]
             # Flat sky teaches nothing: mostly skip crops without texture.
             if c.std() > 2.0 or self.rng.random() < 0.3:
                 break
+        lr = None if inputs is None else inputs[i][y // 2 : (y + self.patch) // 2, x // 2 : (x + self.patch) // 2]
         k = self.rng.randrange(8)
-        c = np.rot90(c, k % 4)
-        return np.ascontiguousarray(c[:, ::-1] if k >= 4 else c)
 
-    def batch(self, n) -> torch.Tensor:
-        return torch.from_numpy(np.stack([self.crop() for _ in range(n)])).float().div_(255).unsqueeze(1)
+        def orient(a):
+            a = np.rot90(a, k % 4)
+            return np.ascontiguousarray(a[:, ::-1] if k >= 4 else a)
+
+        return orient(c), None if lr is None else orient(lr)
+
+    def batch(self, n, inputs=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        pairs = [self.crop(inputs) for _ in range(n)]
+        hr = torch.from_numpy(np.stack([p[0] for p in pairs])).float().div_(255).unsqueeze(1)
+        if inputs is None:
+            return hr, None
+        return hr, torch.from_numpy(np.stack([p[1] for p in pairs])).float().div_(255).unsqueeze(1)
 
 
 def degrade(hr: torch.Tensor, how: str) -> torch.Tensor:
@@ -167,6 +181,8 @@ def export_onnx(net: M.SRNet, path: str):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    # Tiny Adam moments and gradients turn denormal after a few thousand steps and make CPU steps ~10x slower.
+    torch.set_flush_denormal(True)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     out = Path(args.out)
@@ -181,6 +197,7 @@ def main(argv=None):
 
     train_planes, val_planes = load_planes(args)
     sampler = Sampler(train_planes, args.patch, rng)
+    compressed = data.compressed_inputs(train_planes) if args.compressed > 0 else None
     val_hr, val_lr = validation_set(val_planes, min(256, min(min(p.shape) for p in val_planes) // 2 * 2))
     net = M.SRNet(args.channels, args.layers)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -193,17 +210,28 @@ def main(argv=None):
         step, best = state["step"], state["best"]
         rng.setstate(state["rng"])
         say(f"resumed at step {step}")
+    elif args.init:
+        net.load_state_dict(torch.load(args.init))
+        say(f"initialised from {args.init}")
     say(f"{len(train_planes)} training planes, {len(val_planes)} validation planes, params(trained)={M.count_params(net)}")
 
     bicubic_val = psnr(F.interpolate(val_lr, scale_factor=2, mode="bicubic", align_corners=False), val_hr)
+    val_inputs = [val_lr]
+    if args.compressed > 0:
+        # Checkpoints are then picked on clean and H.264 (CRF 20) input alike.
+        to_u8 = lambda t: t[0, 0].mul(255).round().byte().numpy()
+        val_inputs.append(torch.stack([torch.from_numpy(data.h264_roundtrip(to_u8(t[None]), 20)) for t in val_lr]).float().div(255).unsqueeze(1))
     warmup = min(500, args.steps // 10 + 1)
     t0, losses = time.time(), []
     while step < args.steps:
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        hr = sampler.batch(args.batch)
-        lr_img = degrade(hr, DEGRADATIONS[step % len(DEGRADATIONS)])
+        if compressed is not None and rng.random() < args.compressed:
+            hr, lr_img = sampler.batch(args.batch, compressed)
+        else:
+            hr, _ = sampler.batch(args.batch)
+            lr_img = degrade(hr, DEGRADATIONS[step % len(DEGRADATIONS)])
         loss = F.l1_loss(net(lr_img), hr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -214,7 +242,7 @@ def main(argv=None):
         if step % args.val_every == 0 or last:
             net.eval()
             with torch.no_grad():
-                v = psnr(net(val_lr), val_hr)
+                v = float(np.mean([psnr(net(x), val_hr) for x in val_inputs]))
             net.train()
             if v > best:
                 best = v

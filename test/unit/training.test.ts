@@ -37,8 +37,10 @@ describe('training script', () => {
       [
         ...[path.join(root, 'training', 'train.py'), '--data', path.join(dir, 'images'), '--out', path.join(dir, 'run')],
         ...['--steps', String(steps), '--batch', '2', '--patch', '64', '--val-every', '2', '--save-every', '2', '--threads', '1'],
+        // Every batch through the H.264 round trip, so that path runs too.
+        ...['--compressed', '1'],
       ],
-      { cwd: path.join(root, 'training'), maxBuffer: 16 << 20 },
+      { cwd: path.join(root, 'training'), maxBuffer: 16 << 20, env: { ...process.env, VSR_CACHE_DIR: path.join(dir, 'cache') } },
     );
 
   it('trains a few steps, resumes from its checkpoint, and exports a model the engine can run', async () => {

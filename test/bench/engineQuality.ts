@@ -64,15 +64,17 @@ async function zoomPan(photo: string, dir: string, seconds: number, width: numbe
 
 /**
  * A held-out clip: ground truth lossless at 1280x720; the input is its bicubic 2x downscale, mildly
- * compressed (libx264 CRF 20), with a tone as audio.
+ * compressed (libx264 at `crf`), with a tone as audio.
  */
-async function makeClip(photo: string, dir: string, seconds: number): Promise<{ truth: string; input: string }> {
+async function makeClip(photo: string, dir: string, seconds: number, crf: number): Promise<{ truth: string; input: string }> {
   const name = path.basename(photo, '.jpg');
   const truth = path.join(dir, `${name}-${seconds}s-truth.mkv`);
-  const input = path.join(dir, `${name}-${seconds}s-input.mp4`);
+  const input = path.join(dir, `${name}-${seconds}s-crf${crf}-input.mp4`);
   if (fs.existsSync(input)) return { truth, input };
-  const source = (await zoomPan(photo, dir, seconds, 1280, 720)).split(' ');
-  await run('ffmpeg', ['-v', 'error', '-y', ...source, '-c:v', 'ffv1', truth]);
+  if (!fs.existsSync(truth)) {
+    const source = (await zoomPan(photo, dir, seconds, 1280, 720)).split(' ');
+    await run('ffmpeg', ['-v', 'error', '-y', ...source, '-c:v', 'ffv1', truth]);
+  }
   await run('ffmpeg', [
     ...['-v', 'error', '-y', '-i', truth, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`],
     ...[
@@ -83,7 +85,7 @@ async function makeClip(photo: string, dir: string, seconds: number): Promise<{ 
       '-preset',
       'medium',
       '-crf',
-      '20',
+      String(crf),
       '-pix_fmt',
       'yuv420p',
       '-c:a',
@@ -229,12 +231,14 @@ async function peakMemory4k(dir: string, photo: string): Promise<{ node: number;
 async function main(): Promise<void> {
   const nClips = arg('clips', 15);
   const seconds = arg('seconds', 2);
+  /** How much the 640x360 inputs are compressed (x264 CRF; 20 is mild, x264's default is 23). */
+  const crf = arg('crf', 20);
   const clipDir = path.join(cacheDir(), 'bench-engine', 'clips');
   await fs.promises.mkdir(clipDir, { recursive: true });
   const photos = (await heldoutPhotos()).slice(0, nClips);
-  console.error(`[bench] ${photos.length} held-out clips of ${seconds}s from ${HELDOUT_PACKAGE} (GT 1280x720, input 640x360 CRF 20)`);
+  console.error(`[bench] ${photos.length} held-out clips of ${seconds}s from ${HELDOUT_PACKAGE} (GT 1280x720, input 640x360 CRF ${crf})`);
   const clips: Array<{ truth: string; input: string }> = [];
-  for (const p of photos) clips.push(await makeClip(p, clipDir, seconds));
+  for (const p of photos) clips.push(await makeClip(p, clipDir, seconds, crf));
   const frames = (await Promise.all(clips.map((c) => frameCount(c.input)))).reduce((a, b) => a + b, 0);
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-bench-engine-'));
   const meta = JSON.parse(await fs.promises.readFile(defaultModelPath().replace(/\.onnx$/, '.json'), 'utf8')) as { params: number };

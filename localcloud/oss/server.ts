@@ -11,7 +11,7 @@ import { roll } from '../faults';
 import { headerValue, readBody, requestId } from '../http';
 import type { Credentials } from '../viapi/signature';
 import { aclXml, bucketInfoXml, isoSeconds, listBucketsXml, listObjectsXml, listPartsXml, listUploadsXml } from './listings';
-import { headersToStore, ObjectStore, OssError, type ObjectMeta } from './objectStore';
+import { bareEtag, headersToStore, ObjectStore, OssError, type ObjectMeta } from './objectStore';
 import { SUB_RESOURCES, verifyOss } from './signature';
 import { throttle } from './throttle';
 import { elements, fields, text, xmlEscape, xmlUnescape } from './xml';
@@ -213,7 +213,8 @@ export function createOssServer(opts: OssServerOptions): http.Server {
     const ifUnmodified = Date.parse(headerValue(req.headers, 'if-unmodified-since'));
     const ifNoneMatch = headerValue(req.headers, 'if-none-match');
     const ifModified = Date.parse(headerValue(req.headers, 'if-modified-since'));
-    const sameEtag = (v: string) => v.split(',').some((e) => e.trim() === meta.etag || e.trim() === '*');
+    // Clients send ETags quoted or bare (oss2's resumable download sends them bare).
+    const sameEtag = (v: string) => v.split(',').some((e) => e.trim() === '*' || bareEtag(e) === bareEtag(meta.etag));
     if ((ifMatch && !sameEtag(ifMatch)) || (!ifMatch && ifUnmodified < meta.lastModified))
       throw new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
     if ((ifNoneMatch && sameEtag(ifNoneMatch)) || (!ifNoneMatch && req.method === 'GET' && ifModified >= meta.lastModified)) {
@@ -289,7 +290,8 @@ export function createOssServer(opts: OssServerOptions): http.Server {
         `<DeleteResult>${q.get('encoding-type') === 'url' ? '<EncodingType>url</EncodingType>' : ''}${quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(enc(k))}</Key></Deleted>`).join('')}</DeleteResult>`,
       );
     }
-    const sub = [...q.keys()].find((k) => SUB_RESOURCES.has(k));
+    // continuation-token is signed like a sub-resource but belongs to ListObjectsV2.
+    const sub = [...q.keys()].find((k) => SUB_RESOURCES.has(k) && k !== 'continuation-token' && k !== 'security-token');
     if (method === 'GET' && sub && UNCONFIGURED[sub]) throw new OssError(...UNCONFIGURED[sub]);
     if (method === 'GET' && sub && EMPTY_CONFIG[sub]) return sendXml(res, 200, EMPTY_CONFIG[sub]);
     if (method === 'GET' && !sub) return sendXml(res, 200, listObjectsXml(bucket, store.list(bucket, q.get('prefix') ?? ''), q));
@@ -414,6 +416,14 @@ export function createOssServer(opts: OssServerOptions): http.Server {
     }
     if (q.has('objectMeta') && (method === 'GET' || method === 'HEAD')) {
       const meta = store.head(bucket, key);
+      if (method === 'HEAD') {
+        // A HEAD answer's Content-Length is the object's size; no body follows.
+        res.writeHead(
+          200,
+          baseHeaders({ ...objectHeaders(meta), 'content-length': meta.size, 'last-modified': new Date(meta.lastModified).toUTCString() }),
+        );
+        return void res.end();
+      }
       return sendEmpty(res, 200, {
         ...objectHeaders(meta),
         'x-oss-object-content-length': meta.size,

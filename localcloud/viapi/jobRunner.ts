@@ -68,6 +68,7 @@ export class JobRunner {
     const job = this.o.store.get(jobId);
     if (job) this.update(job, { status: 'JOB_CANCELED', endedAt: this.o.clock.now() });
     this.notifyIdle();
+    this.pump(); // re-arms (or drops) the wake-up for held jobs
     return true;
   }
 

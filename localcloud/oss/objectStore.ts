@@ -49,6 +49,8 @@ export class OssError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** More elements of the error document (e.g. ServerTime, which clients use to correct their clock). */
+    readonly details: Record<string, string> = {},
   ) {
     super(message);
   }

@@ -50,15 +50,16 @@ function sendEmpty(res: ServerResponse, status: number, extra: Record<string, st
   res.end();
 }
 
-function sendError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void {
+function sendError(req: IncomingMessage, res: ServerResponse, err: OssError): void {
   if (!req.complete && !req.destroyed) {
     // Answer only after the client has sent its body, as OSS does; replying mid-upload looks like a broken connection.
     req.resume();
-    req.once('end', () => sendError(req, res, status, code, message));
+    req.once('end', () => sendError(req, res, err));
     return;
   }
   const id = requestId();
-  const xml = `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${id}</RequestId><HostId>oss-cn-shanghai.aliyuncs.com</HostId></Error>`;
+  const { status } = err;
+  const xml = `<Error>${fields({ Code: err.code, Message: err.message, RequestId: id, HostId: 'oss-cn-shanghai.aliyuncs.com', ...err.details })}</Error>`;
   if (req.method === 'HEAD') {
     // HEAD answers carry no body; newer SDKs read the error from x-oss-err, older ones map a bare 404 to NoSuchKey.
     res.writeHead(status, baseHeaders({ 'x-oss-request-id': id, 'x-oss-err': Buffer.from(xml).toString('base64'), 'content-length': 0 }));
@@ -486,8 +487,11 @@ export function createOssServer(opts: OssServerOptions): http.Server {
   return http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof OssError) return sendError(req, res, err.status, err.code, err.message);
-      sendError(req, res, 500, 'InternalError', err instanceof Error ? err.message : String(err));
+      sendError(
+        req,
+        res,
+        err instanceof OssError ? err : new OssError(500, 'InternalError', err instanceof Error ? err.message : String(err)),
+      );
     });
   });
 }

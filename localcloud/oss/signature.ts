@@ -108,7 +108,11 @@ function secretOf(credentials: Credentials, accessKeyId: string): string {
 function checkSkew(dateMs: number, realNowMs: number): void {
   if (!Number.isFinite(dateMs)) throw new OssError(403, 'AccessDenied', 'The request carries no valid Date or x-oss-date header.');
   if (Math.abs(dateMs - realNowMs) > MAX_SKEW_MS)
-    throw new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+    throw new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
+      RequestTime: new Date(dateMs).toISOString(),
+      ServerTime: new Date(realNowMs).toISOString(),
+      MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+    });
 }
 
 /** RFC 3986 encoding (unreserved characters only left as they are), as V4 canonicalization wants. */

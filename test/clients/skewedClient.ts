@@ -5,6 +5,7 @@
 import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
 import * as $dara from '@darabonba/typescript';
 import OSS from 'ali-oss';
+import { rpcParams } from '../harness/rpc';
 
 const shift = Number(process.env.VSR_CLOCK_SHIFT_MS);
 const RealDate = Date;
@@ -25,17 +26,7 @@ async function main(): Promise<void> {
   const viapi = new OpenApi(
     new $OpenApiUtil.Config({ endpoint: env.VSR_VIAPI_HOST, protocol: 'http', accessKeyId: env.VSR_AK, accessKeySecret: env.VSR_SK }),
   );
-  const params = new $OpenApiUtil.Params({
-    action: 'GetAsyncJobResult',
-    version: '2023-01-17',
-    protocol: 'HTTPS',
-    pathname: '/',
-    method: 'POST',
-    authType: 'AK',
-    style: 'RPC',
-    reqBodyType: 'formData',
-    bodyType: 'json',
-  });
+  const params = rpcParams('GetAsyncJobResult', '2023-01-17');
   try {
     await viapi.callApi(params, new $OpenApiUtil.OpenApiRequest({ body: { JobId: 'x' } }), new $dara.RuntimeOptions({}));
     out.viapi = 'accepted';

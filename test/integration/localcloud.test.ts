@@ -18,6 +18,7 @@ import { ViapiCallError, type ViapiClient } from '../../activities/provider/viap
 import { makeSampleVideo } from '../../client/embedded/sample';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
 import { ossFor, viapiFor } from '../harness/localcloudClients';
+import { rpcParams } from '../harness/rpc';
 
 const run = promisify(execFile);
 
@@ -38,17 +39,7 @@ async function rpc(
       ...config,
     }),
   );
-  const params = new $OpenApiUtil.Params({
-    action,
-    version,
-    protocol: 'HTTPS',
-    pathname: '/',
-    method: 'POST',
-    authType: 'AK',
-    style: 'RPC',
-    reqBodyType: 'formData',
-    bodyType: 'json',
-  });
+  const params = rpcParams(action, version);
   const res = await client.callApi(params, new $OpenApiUtil.OpenApiRequest({ body }), new $dara.RuntimeOptions({}));
   return { body: res.body as Record<string, unknown>, headers: res.headers as Record<string, string> };
 }

@@ -12,7 +12,8 @@ key() { cat "$@" | sha256sum | cut -c1-16; }
 
 venv="$cache/pyclients-$(key requirements.txt)"
 if [ ! -f "$venv/.complete" ]; then
-  if ! python3 -m venv --help >/dev/null 2>&1; then
+  # Debian splits venv's pip bootstrap (ensurepip) into python3-venv.
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     echo "[setup] installing python3-venv"
     if [ "$(id -u)" = 0 ]; then
       (apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null)

@@ -12,6 +12,33 @@ export default tseslint.config(
     },
   },
   {
+    // The stand-in models the real cloud: a misreading of the provider in the product must be able to fail
+    // a test, so it shares no code with the product.
+    files: ['localcloud/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '**/workflows',
+                '**/workflows/**',
+                '**/workers/**',
+                '**/client/**',
+                '**/app/**',
+                '**/config/**',
+              ],
+              message: 'localcloud/ imports nothing from the product.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code is bundled into a deterministic sandbox: forbid the Node APIs that break replay.
     files: ['workflows/**/*.ts'],
     rules: {

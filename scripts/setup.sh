@@ -24,6 +24,9 @@ fi
 # ffmpeg and the Temporal CLI: one implementation, shared with `vsr dev` (client/embedded/tools.ts).
 node bin/vsr.js setup
 
+# The independent official clients (Python, Go) the stand-in's tests use: cached in ~/.cache/vsr.
+bash test/clients/setup.sh
+
 if [ "${1:-}" = "--training" ]; then
   bash training/setup-venv.sh >/dev/null
 fi

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Engine, UpscaleOptions } from './engine';
 import { h264OutputArgs, type X264Preset } from './encoding';
 import type { FrameMessage, WorkerSetup } from './neuralWorker';
-import { probeVideo } from './videoProbe';
+import { fps, probeFile } from '../media/probe';
 
 export const MODEL_FILE = 'sr2x.onnx';
 /** Frames decoded ahead of the model, so the decoder, the model and the encoder overlap. */
@@ -45,10 +45,12 @@ export class NeuralEngine implements Engine {
   async upscale(input: string, output: string, options: UpscaleOptions): Promise<void> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const facts = await probeVideo(input, signal);
+    const facts = await probeFile(input);
+    signal?.throwIfAborted();
+    if (!facts.hasVideo) throw new Error(`${input} has no video stream`);
     const { width: w, height: h } = facts;
     const frameBytes = w * h + 2 * Math.ceil(w / 2) * Math.ceil(h / 2);
-    const expectedFrames = Math.max(1, Math.round(facts.durationSeconds * facts.fps));
+    const expectedFrames = Math.max(1, Math.round(facts.durationSeconds * fps(facts.frameRate)));
 
     const decoder = ffmpeg(
       ['-i', input, '-map', '0:v:0', '-fps_mode', 'cfr', '-r', facts.frameRate, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'],

@@ -11,7 +11,7 @@ import { probe } from '../../activities/media';
 import { makeSampleVideo } from '../../client/embedded/sample';
 import { FfmpegEngine } from '../../localcloud/engine/ffmpegEngine';
 import { NeuralEngine } from '../../localcloud/engine/neuralEngine';
-import { probeVideo } from '../../localcloud/engine/videoProbe';
+import { probeFile } from '../../localcloud/media/probe';
 import { psnrY } from '../harness/videoQuality';
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ describe('neural engine', () => {
     assert.deepEqual([b.width, b.height], [1280, 720]);
     assert.ok(b.hasAudio, 'audio kept');
     assert.ok(Math.abs(b.durationSeconds - a.durationSeconds) < 0.1, `duration ${b.durationSeconds} vs ${a.durationSeconds}`);
-    const [fa, fb] = await Promise.all([probeVideo(input), probeVideo(output)]);
+    const [fa, fb] = await Promise.all([probeFile(input), probeFile(output)]);
     assert.equal(fb.frameRate, fa.frameRate);
     const ratio = b.bitRate / 4_000_000;
     assert.ok(ratio > 0.9 && ratio < 1.1, `bitrate ${b.bitRate} not within 10% of 4 Mbps`);
@@ -75,7 +75,7 @@ describe('neural engine', () => {
     ]);
     const output = path.join(dir, 'odd-out.mp4');
     await engine.upscale(input, output, { bitRateMbps: 2 });
-    const facts = await probeVideo(output);
+    const facts = await probeFile(output);
     assert.deepEqual([facts.width, facts.height], [642, 362]);
   });
 

@@ -97,7 +97,10 @@ export class NeuralEngine implements Engine {
         options.onProgress?.(Math.min(0.99, done / expectedFrames));
       };
       for await (const frame of readFrames(decoder.child.stdout as Readable, frameBytes)) {
-        pending.push(model.upscale(frame));
+        const upscaled = model.upscale(frame);
+        // Awaited in order by emit(); after a failure the rest are dropped, so mark them handled.
+        upscaled.catch(() => undefined);
+        pending.push(upscaled);
         if (pending.length >= PIPELINE_DEPTH) await emit();
       }
       while (pending.length > 0) await emit();

@@ -6,8 +6,12 @@ import { h264OutputArgs, progressReader } from './encoding';
 
 export class FfmpegEngine implements Engine {
   readonly name: string;
-  constructor(private readonly mode: 'quality' | 'fast' = 'quality') {
-    this.name = `ffmpeg-lanczos-${mode}`;
+  constructor(
+    private readonly mode: 'quality' | 'fast' = 'quality',
+    /** bicubic: the weaker classical baseline, for the engine benchmark. */
+    private readonly scaler: 'lanczos' | 'bicubic' = 'lanczos',
+  ) {
+    this.name = `ffmpeg-${scaler}-${mode}`;
   }
 
   async upscale(input: string, output: string, options: UpscaleOptions): Promise<void> {
@@ -27,7 +31,7 @@ export class FfmpegEngine implements Engine {
       '-map',
       '0:a?',
       '-vf',
-      'scale=iw*2:ih*2:flags=lanczos',
+      `scale=iw*2:ih*2:flags=${this.scaler}`,
       ...h264OutputArgs(options.bitRateMbps, this.mode === 'fast' ? 'ultrafast' : 'medium'),
       output,
     ];

@@ -52,6 +52,9 @@ export class NeuralEngine implements Engine {
     const frameBytes = w * h + 2 * Math.ceil(w / 2) * Math.ceil(h / 2);
     const expectedFrames = Math.max(1, Math.round(facts.durationSeconds * fps(facts.frameRate)));
 
+    const setup: WorkerSetup = { modelPath: this.modelPath, threads: this.o.threads ?? os.availableParallelism(), width: w, height: h };
+    // The worker first: if it cannot start, no ffmpeg has been spawned yet.
+    const model = new ModelClient(new Worker(path.join(__dirname, 'neuralWorker.js'), { workerData: setup }));
     const decoder = ffmpeg(
       ['-i', input, '-map', '0:v:0', '-fps_mode', 'cfr', '-r', facts.frameRate, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'],
       'ignore',
@@ -66,8 +69,6 @@ export class NeuralEngine implements Engine {
       ],
       'pipe',
     );
-    const setup: WorkerSetup = { modelPath: this.modelPath, threads: this.o.threads ?? os.availableParallelism(), width: w, height: h };
-    const model = new ModelClient(new Worker(path.join(__dirname, 'neuralWorker.js'), { workerData: setup }));
 
     const stopAll = () => {
       for (const { child } of [decoder, encoder]) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

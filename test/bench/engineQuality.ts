@@ -10,8 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir } from '../../client/embedded/tools';
 import type { Engine, UpscaleOptions } from '../../localcloud/engine/engine';
-import { h264OutputArgs } from '../../localcloud/engine/encoding';
 import { createEngine } from '../../localcloud/engine/engines';
+import { FfmpegEngine } from '../../localcloud/engine/ffmpegEngine';
 import { defaultModelPath } from '../../localcloud/engine/neuralEngine';
 import { startLocalCloud } from '../../localcloud/server';
 import { ossFor, viapiFor } from '../harness/localcloudClients';
@@ -95,28 +95,6 @@ async function makeClip(photo: string, dir: string, seconds: number, crf: number
     ],
   ]);
   return { truth, input };
-}
-
-/** ffmpeg's bicubic scaler with the shared encoder settings: the weakest classical baseline. */
-class BicubicEngine implements Engine {
-  readonly name = 'bicubic';
-  async upscale(input: string, output: string, o: UpscaleOptions): Promise<void> {
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      input,
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a?',
-      '-vf',
-      'scale=iw*2:ih*2:flags=bicubic',
-      ...h264OutputArgs(o.bitRateMbps, 'medium'),
-      output,
-    ]);
-  }
 }
 
 /** Wraps an engine to time its upscale() calls (the stand-in's own polling adds nothing then). */
@@ -246,7 +224,7 @@ async function main(): Promise<void> {
   const rows = [];
   try {
     for (const [label, engine, params] of [
-      ['bicubic', new BicubicEngine(), '-'],
+      ['bicubic', new FfmpegEngine('quality', 'bicubic'), '-'],
       ['lanczos', createEngine('lanczos'), '-'],
       ['neural', createEngine('neural'), String(meta.params)],
     ] as const) {

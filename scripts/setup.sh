@@ -11,12 +11,12 @@ fi
 
 # Rebuild when any TypeScript source is newer than the last build stamp.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client localcloud test tsconfig.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client config app localcloud test tsconfig.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
   echo "[setup] tsc build"
   rm -rf dist
   npx tsc -p tsconfig.json
   touch "$stamp"
 fi
 
-# ffmpeg and the Temporal CLI: one implementation, shared with `vsr dev` (client/embedded/tools.ts).
+# ffmpeg and the Temporal CLI: one implementation, shared with `vsr dev` (app/embedded/tools.ts).
 node bin/vsr.js setup

@@ -3,7 +3,7 @@ import Credential from '@alicloud/credentials';
 import { createObjectStorage } from '../activities/provider/oss';
 import { createViapiClient } from '../activities/provider/viapi';
 import type { ActivityDeps } from '../activities/deps';
-import { ConfigError, type Config } from './config';
+import { ConfigError, type Config } from '../config';
 
 export type ProviderDeps = Pick<ActivityDeps, 'provider' | 'viapi' | 'storage' | 'workBucket' | 'providerReadsUrls'>;
 

@@ -6,7 +6,7 @@ import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/
 import { createActivities, type ActivityDeps } from '../activities';
 import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
-import type { Config } from './config';
+import type { Config } from '../config';
 import { buildProvider } from './providers';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.js');

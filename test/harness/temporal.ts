@@ -1,7 +1,7 @@
 // An ephemeral real Temporal dev server (the pinned CLI) for tests, plus the pre-built workflow bundle.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import { findTemporalCli, temporalCliVersion } from '../../client/embedded/tools';
+import { findTemporalCli, temporalCliVersion } from '../../app/embedded/tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { WORKFLOWS_PATH } from '../../workers/worker';
 

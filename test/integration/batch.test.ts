@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchIdFor, batchWorkflowId, type BatchInput } from '../../client';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import type { BatchItemResult } from '../../workflows/batchContract';
 import { startTestStack, until, workerProcess, type TestStack } from '../harness/stack';
 

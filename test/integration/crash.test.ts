@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { probe } from '../../activities/media';
 import type { Stage, SuperResolveInput } from '../../workflows/contract';
 import { startTestStack, until, workerProcess, type TestStack } from '../harness/stack';

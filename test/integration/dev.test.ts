@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { portAnswers } from '../../client/embedded/devServer';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { portAnswers } from '../../app/embedded/devServer';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { probe } from '../../activities/media';
 
 const VSR = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');

@@ -11,7 +11,7 @@ import { probe } from '../../activities/media';
 import { ViapiCallError, type JobResult, type ViapiClient } from '../../activities/provider/viapi';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
 import { ossFor, viapiFor } from '../harness/localcloudClients';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 
 async function waitForEnd(viapi: ViapiClient, jobId: string, timeoutMs = 120_000): Promise<JobResult> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { VsrWorkers } from '../../workers/worker';
 import { failureMessage } from '../../client';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { probe } from '../../activities/media';
 import type { SuperResolveInput } from '../../workflows/contract';
 import { inProcessWorker, startTestStack, until, type TestStack } from '../harness/stack';

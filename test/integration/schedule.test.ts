@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchIdFor } from '../../client';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { BatchSchedules } from '../../client/schedules';
 import type { BatchSummary } from '../../workflows/batchContract';
 import type { VsrWorkers } from '../../workers/worker';

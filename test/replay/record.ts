@@ -2,7 +2,7 @@
 // Re-record when the workflow changes on purpose (and keep the old ones if old runs may still be open).
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import type { SuperResolveInput } from '../../workflows/contract';
 import { runScript, until, withWorkingStack } from '../harness/stack';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { intFlag, parseArgs, UsageError } from '../../client/cli/args';
-import { parseLocation } from '../../client/cli/commands/upscale';
+import { intFlag, parseArgs, UsageError } from '../../app/cli/args';
+import { parseLocation } from '../../app/cli/commands/upscale';
 import { workflowIdFor, redactUrl } from '../../client';
-import { loadConfig, ConfigError } from '../../workers/config';
+import { loadConfig, ConfigError } from '../../config';
 import { buildProvider } from '../../workers/providers';
 
 describe('vsr command line', () => {

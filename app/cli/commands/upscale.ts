@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Destination, Source, SuperResolveInput } from '../../../workflows/contract';
-import { loadConfig } from '../../../workers/config';
+import { loadConfig } from '../../../config';
 import { ensureFfmpeg } from '../../embedded/tools';
 import { makeSampleVideo } from '../../embedded/sample';
-import { failureMessage, VsrClient } from '../../index';
+import { failureMessage, VsrClient } from '../../../client';
 import { intFlag, parseArgs, strFlag, UsageError } from '../args';
 import { LocationError, parseLocation as parseAnyLocation } from '../../../activities/locations';
 import { openSession, workflowUiLink } from '../connect';

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BatchOutput, Manifest } from '../../../workflows/batchContract';
-import { loadConfig } from '../../../workers/config';
-import { batchIdFor, failureMessage, VsrClient, type BatchInput } from '../../index';
+import { loadConfig } from '../../../config';
+import { batchIdFor, failureMessage, VsrClient, type BatchInput } from '../../../client';
 import { intFlag, parseArgs, strFlag, UsageError } from '../args';
 import { openSession, workflowUiLink } from '../connect';
 

@@ -1,7 +1,7 @@
 // `vsr setup`, `vsr dev`, `vsr localcloud` and `vsr worker`: provisioning and the long-running processes.
 import path from 'node:path';
 import { startLocalCloud } from '../../../localcloud/server';
-import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, loadConfig } from '../../../workers/config';
+import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, loadConfig } from '../../../config';
 import { runWorkerFromEnv } from '../../../workers/main';
 import { startEmbeddedStack } from '../../embedded/stack';
 import { ensureFfmpeg, ensureTemporalCli, temporalCliVersion } from '../../embedded/tools';

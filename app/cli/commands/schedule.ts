@@ -1,8 +1,8 @@
 // `vsr schedule create|list|describe|pause|unpause|trigger|backfill|delete`: batch re-runs on Temporal Schedules.
 import type { Duration } from '@temporalio/common';
-import { loadConfig } from '../../../workers/config';
-import { batchIdFor } from '../../index';
-import { BatchSchedules, OVERLAP_NAMES, overlapPolicy, type OverlapName } from '../../schedules';
+import { loadConfig } from '../../../config';
+import { batchIdFor } from '../../../client';
+import { BatchSchedules, OVERLAP_NAMES, overlapPolicy, type OverlapName } from '../../../client/schedules';
 import { intFlag, parseArgs, strFlag, UsageError, type Parsed } from '../args';
 import { openSession } from '../connect';
 import { resolveBatchTarget } from './batch';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
-import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../workers/config';
+import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
 import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
 import { ensureTemporalCli } from './tools';

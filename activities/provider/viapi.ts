@@ -20,7 +20,8 @@ export interface JobListEntry extends JobResult {
 }
 
 export interface ViapiClient {
-  submit(videoUrl: string, bitRate: number | undefined): Promise<{ jobId: string }>;
+  /** `bitRateMbps` undefined: the provider's default. */
+  submit(videoUrl: string, bitRateMbps: number | undefined): Promise<{ jobId: string }>;
   getResult(jobId: string): Promise<JobResult>;
   /** Jobs submitted between two times (epoch ms), newest first, one page. */
   listJobs(startTime: number, endTime: number, pageNo: number, pageSize: number): Promise<{ total: number; jobs: JobListEntry[] }>;
@@ -71,7 +72,6 @@ export interface ViapiClientOptions {
 }
 
 export const VIAPI_VERSION = '2020-03-20';
-export const ALIBABA_VIAPI_ENDPOINT = 'videoenhan.cn-shanghai.aliyuncs.com';
 
 export function createViapiClient(o: ViapiClientOptions): ViapiClient {
   const config = new $OpenApiUtil.Config({
@@ -108,8 +108,8 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
   }
 
   return {
-    async submit(videoUrl, bitRate) {
-      const body = await call('SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRate });
+    async submit(videoUrl, bitRateMbps) {
+      const body = await call('SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRateMbps });
       const jobId = String(body.RequestId ?? '');
       if (!jobId) throw new ViapiCallError('unknown', 'MissingRequestId', 200, 'SuperResolveVideo answered without a RequestId');
       return { jobId };

@@ -45,8 +45,13 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     let config = o.config;
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
+      const { accessKeyId, accessKeySecret, bucket } = config.local;
       cloud = await startLocalCloud({
         dataDir: path.join(config.home, 'localcloud'),
+        // The stand-in accepts the keys the worker's config names, so a separate `vsr worker` finds it too.
+        accessKeyId,
+        accessKeySecret,
+        bucket,
         viapiPort: o.viapiPort ?? DEFAULT_VIAPI_PORT,
         ossPort: o.ossPort ?? DEFAULT_OSS_PORT,
       });

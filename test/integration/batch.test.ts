@@ -33,7 +33,7 @@ describe('batches', () => {
   function input(over: Partial<BatchInput> = {}): BatchInput {
     const manifest = { kind: 'folder' as const, path: folder };
     const output = { kind: 'local' as const, dir: outDir };
-    return { batchId: batchIdFor(manifest, output), manifest, output, concurrency: 8, bitRate: 2, ...over };
+    return { batchId: batchIdFor(manifest, output), manifest, output, concurrency: 8, bitRateMbps: 2, ...over };
   }
 
   it('runs 50 videos through a worker crash, each paid once, with a correct summary', async () => {

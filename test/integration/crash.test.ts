@@ -40,7 +40,7 @@ describe('worker crashes', () => {
     const input: SuperResolveInput = {
       source: { kind: 'local', path: source },
       destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) },
-      bitRate: 8,
+      bitRateMbps: 8,
     };
     const worker = startWorker();
     const handle = await stack.vsr.start(input);

@@ -33,7 +33,7 @@ describe('superResolveVideo pipeline', () => {
     return {
       source: { kind: 'local', path: sample },
       destination: { kind: 'local', path: path.join(stack.dir, `out-${n}.mp4`) },
-      bitRate: 3,
+      bitRateMbps: 3,
       ...over,
     };
   }
@@ -104,9 +104,9 @@ describe('superResolveVideo pipeline', () => {
     const notVideo = path.join(stack.dir, 'notes.mp4');
     await fs.promises.writeFile(notVideo, 'this is not a video');
     const cases: Array<[Partial<SuperResolveInput>, string, RegExp]> = [
-      [{ bitRate: 0 }, 'InvalidBitRate', /bitRate 0 .* 1 to 100/],
-      [{ bitRate: 101 }, 'InvalidBitRate', /bitRate 101/],
-      [{ bitRate: 2.5 }, 'InvalidBitRate', /integer/],
+      [{ bitRateMbps: 0 }, 'InvalidBitRate', /bitRateMbps 0 .* 1 to 100/],
+      [{ bitRateMbps: 101 }, 'InvalidBitRate', /bitRateMbps 101/],
+      [{ bitRateMbps: 2.5 }, 'InvalidBitRate', /integer/],
       [{ source: { kind: 'local', path: small } }, 'ResolutionOutOfRange', /320x240.*short side 240px is below 360px/],
       [{ source: { kind: 'local', path: wide } }, 'ResolutionOutOfRange', /long side 2048px is above 1920px/],
       [{ source: { kind: 'local', path: notVideo } }, 'UnsupportedContainer', /source.path is not a readable video/],

@@ -53,15 +53,19 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const engine = strFlag(p, 'engine') ?? 'quality';
   if (engine !== 'quality' && engine !== 'fast') throw new Error(`--engine ${engine} must be quality or fast`);
+  const { accessKeyId, accessKeySecret, bucket } = config.local;
   const cloud = await startLocalCloud({
     dataDir: path.resolve(strFlag(p, 'data') ?? path.join(config.home, 'localcloud')),
+    accessKeyId,
+    accessKeySecret,
+    bucket,
     viapiPort: intFlag(p, 'viapi-port', 0, 65535) ?? 0,
     ossPort: intFlag(p, 'oss-port', 0, 65535) ?? 0,
     engine,
     submitsPerSecond: intFlag(p, 'submits-per-second', 0, 10_000),
     maxParallelJobs: intFlag(p, 'parallel', 1, 64),
   });
-  const { viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket } = cloud;
+  const { viapiEndpoint, ossEndpoint } = cloud;
   // One JSON line: what a client needs (the stand-in's fixed local key, not a real secret).
   console.log(
     JSON.stringify({ viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket, admin: `${viapiEndpoint}/__admin/faults` }),

@@ -18,5 +18,6 @@ if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client config 
   touch "$stamp"
 fi
 
-# ffmpeg and the Temporal CLI: one implementation, shared with `vsr dev` (app/embedded/tools.ts).
-node bin/vsr.js setup
+# ffmpeg and the Temporal CLI (and with --test, the time-skipping test server): one implementation, shared
+# with `vsr dev` (app/embedded/tools.ts).
+if [ "${1:-}" = "--test" ]; then node bin/vsr.js setup --test-server; else node bin/vsr.js setup; fi

@@ -4,7 +4,7 @@ import { startLocalCloud } from '../../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, loadConfig } from '../../../config';
 import { runWorkerFromEnv } from '../../../workers/main';
 import { startEmbeddedStack } from '../../embedded/stack';
-import { ensureFfmpeg, ensureTemporalCli, temporalCliVersion } from '../../embedded/tools';
+import { ensureFfmpeg, ensureTemporalCli, ensureTestServer, temporalCliVersion } from '../../embedded/tools';
 import { intFlag, parseArgs, strFlag } from '../args';
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -14,10 +14,12 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function setupCommand(): Promise<number> {
+export async function setupCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, [], ['test-server']);
   ensureFfmpeg();
   const cli = ensureTemporalCli();
   console.error(`[setup] ffmpeg ok; Temporal CLI ${cli}: ${temporalCliVersion(cli)}`);
+  if (p.flags.has('test-server')) console.error(`[setup] Temporal test server: ${ensureTestServer()}`);
   return 0;
 }
 

@@ -112,13 +112,13 @@ export function makeBatchActivities(deps: ActivityDeps) {
 
   return {
     /** One page of the manifest, in a stable order, each item with its child workflow id. */
-    async listBatchItems(input: {
+    listBatchItems: async (input: {
       batch: BatchInput;
       since?: number;
       offset: number;
       limit: number;
       forceTag?: string;
-    }): Promise<BatchPage> {
+    }): Promise<BatchPage> => {
       const all = await listAll(input.batch.manifest, input.batch.output, input.since);
       const items = all.slice(input.offset, input.offset + input.limit).map((item) => {
         const spec = { ...item, bitRateMbps: item.bitRateMbps ?? input.batch.bitRateMbps };
@@ -129,9 +129,9 @@ export function makeBatchActivities(deps: ActivityDeps) {
     },
 
     /** What became of an item's workflow started earlier (by another batch or by `vsr upscale`). */
-    async describeItem(input: {
+    describeItem: async (input: {
       workflowId: string;
-    }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> {
+    }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> => {
       if (!deps.temporal) throw new Error('describeItem needs a Temporal client in the activity deps');
       const handle = deps.temporal.workflow.getHandle(input.workflowId);
       const status = (await handle.describe()).status.name;
@@ -140,18 +140,18 @@ export function makeBatchActivities(deps: ActivityDeps) {
       return { status, result: { jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 } };
     },
 
-    async writeBatchPage(input: { batchId: string; output: BatchOutput; page: number; rows: BatchItemResult[] }): Promise<void> {
+    writeBatchPage: async (input: { batchId: string; output: BatchOutput; page: number; rows: BatchItemResult[] }): Promise<void> => {
       const store = outputStore(input.output, deps.storage);
       await store.write(`.vsr-batch-${input.batchId}/page-${String(input.page).padStart(6, '0')}.json`, JSON.stringify(input.rows));
     },
 
     /** Joins the pages into `vsr-batch-<id>.json` and `.csv` next to the outputs. */
-    async writeBatchSummary(input: {
+    writeBatchSummary: async (input: {
       batchId: string;
       output: BatchOutput;
       pages: number;
       header: Record<string, unknown>;
-    }): Promise<{ json: string; csv: string }> {
+    }): Promise<{ json: string; csv: string }> => {
       const store = outputStore(input.output, deps.storage);
       const rows: BatchItemResult[] = [];
       for (let p = 0; p < input.pages; p++) {
@@ -168,7 +168,8 @@ export function makeBatchActivities(deps: ActivityDeps) {
         'sizeBytes',
         'sha256',
       ];
-      const cell = (v: unknown) => (v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+      const cell = (v: string | number | undefined) =>
+        v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
       const csv = [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
       await store.write(`vsr-batch-${input.batchId}.json`, JSON.stringify({ ...input.header, items: rows }, null, 2));
       await store.write(`vsr-batch-${input.batchId}.csv`, csv);
@@ -178,12 +179,12 @@ export function makeBatchActivities(deps: ActivityDeps) {
       return { json: store.location(`vsr-batch-${input.batchId}.json`), csv: store.location(`vsr-batch-${input.batchId}.csv`) };
     },
 
-    async readBatchMarker(input: { output: BatchOutput }): Promise<number | undefined> {
+    readBatchMarker: async (input: { output: BatchOutput }): Promise<number | undefined> => {
       const text = await outputStore(input.output, deps.storage).read(MARKER);
       return text ? (JSON.parse(text) as { startedAt: number }).startedAt : undefined;
     },
 
-    async writeBatchMarker(input: { output: BatchOutput; startedAt: number; batchId: string }): Promise<void> {
+    writeBatchMarker: async (input: { output: BatchOutput; startedAt: number; batchId: string }): Promise<void> => {
       await outputStore(input.output, deps.storage).write(MARKER, JSON.stringify(input));
     },
   };

@@ -110,7 +110,7 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
   return {
     async submit(videoUrl, bitRateMbps) {
       const body = await call('SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRateMbps });
-      const jobId = String(body.RequestId ?? '');
+      const jobId = text(body.RequestId);
       if (!jobId) throw new ViapiCallError('unknown', 'MissingRequestId', 200, 'SuperResolveVideo answered without a RequestId');
       return { jobId };
     },
@@ -126,15 +126,20 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
         jobs: (data.Result ?? []).map((r) => {
           let videoUrl: string | undefined;
           try {
-            videoUrl = (JSON.parse(String(r.JobParams ?? '{}')) as { VideoUrl?: string }).VideoUrl;
+            videoUrl = (JSON.parse(text(r.JobParams) || '{}') as { VideoUrl?: string }).VideoUrl;
           } catch {
             videoUrl = undefined;
           }
-          return { ...toJobResult(r, ''), createdAt: Date.parse(String(r.GmtCreate ?? '')), videoUrl };
+          return { ...toJobResult(r, ''), createdAt: Date.parse(text(r.GmtCreate)), videoUrl };
         }),
       };
     },
   };
+}
+
+/** A JSON field the provider sends as a string (or a number): anything else reads as absent. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 }
 
 function toJobResult(data: Record<string, unknown>, fallbackId: string): JobResult {
@@ -147,10 +152,10 @@ function toJobResult(data: Record<string, unknown>, fallbackId: string): JobResu
     }
   }
   return {
-    jobId: String(data.JobId ?? fallbackId),
-    status: String(data.Status ?? 'QUEUING') as JobStatus,
+    jobId: text(data.JobId) || fallbackId,
+    status: (text(data.Status) || 'QUEUING') as JobStatus,
     resultUrl,
-    errorCode: data.ErrorCode ? String(data.ErrorCode) : undefined,
-    errorMessage: data.ErrorMessage ? String(data.ErrorMessage) : undefined,
+    errorCode: text(data.ErrorCode) || undefined,
+    errorMessage: text(data.ErrorMessage) || undefined,
   };
 }

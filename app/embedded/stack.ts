@@ -22,7 +22,7 @@ export interface EmbeddedStack {
   uiUrl: string;
   cloud?: LocalCloud;
   client: Client;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack> {

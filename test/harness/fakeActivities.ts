@@ -87,6 +87,6 @@ export class FakeActivities {
           return fn(input);
         },
       ]),
-    ) as Partial<Activities>;
+    );
   }
 }

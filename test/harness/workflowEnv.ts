@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { findTestServer } from '../../app/embedded/tools';
 import { submitTaskQueue } from '../../workflows/contract';
+import { innermostCause } from '../../workflows/failureMessage';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { installTestRuntime, workflowBundle } from './temporal';
 
@@ -114,7 +115,5 @@ export function userFailure(type: string, message: string): ApplicationFailure {
 
 /** The innermost cause of a workflow failure: what the workflow threw. */
 export function rootCause(err: unknown): { type?: string; message?: string; name?: string } {
-  let e = err as { cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e as { type?: string; message?: string; name?: string };
+  return innermostCause(err) ?? {};
 }

@@ -9,7 +9,7 @@ import { ErrorTypes, type Stage, type SuperResolveInput, type SuperResolveResult
 import { progressQuery, transferProgressSignal } from '../../workflows/signals';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities } from '../harness/fakeActivities';
-import { blockUntilCancelled, gate, rootCause, startTimeSkipping, userFailure, StubWorkers, type Activities } from '../harness/workflowEnv';
+import { blockUntilCancelled, gate, rootCause, startTimeSkipping, userFailure, StubWorkers } from '../harness/workflowEnv';
 
 const INPUT: SuperResolveInput = {
   source: { kind: 'local', path: '/videos/a.mp4' },
@@ -283,7 +283,7 @@ describe('superResolveVideo workflow, cancelled during each activity', () => {
   for (const [activity, undos] of Object.entries(undone)) {
     it(`cancelled during ${activity}: ends CANCELLED after undoing ${undos.join(', ') || 'nothing'}`, async () => {
       const entered = gate();
-      const fake = new FakeActivities({ [activity]: () => blockUntilCancelled(entered.open) } as Partial<Activities>);
+      const fake = new FakeActivities({ [activity]: () => blockUntilCancelled(entered.open) });
       const stage = await workers.run(fake.activities(), async (taskQueue) => {
         const handle = await env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `cancel-${++n}`, args: [INPUT] });
         const ended = handle.result().catch((e: unknown) => e);

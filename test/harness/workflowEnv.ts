@@ -1,6 +1,7 @@
 // Workflow tests: the real workflow code on Temporal's time-skipping test server, with stub activities.
 // Timers (poll back-off, resubmit delays, deadlines) pass in no real time while a test awaits a result.
 import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -87,6 +88,20 @@ export class StubWorkers {
   close(): Promise<void> {
     return this.stop();
   }
+}
+
+/** A suite's time-skipping server and stub workers: started before its tests, stopped after them. */
+export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly workers: StubWorkers } {
+  const suite = {} as { env: TestWorkflowEnvironment; workers: StubWorkers };
+  before(async () => {
+    suite.env = await startTimeSkipping();
+    suite.workers = await StubWorkers.start(suite.env);
+  });
+  after(async () => {
+    await suite.workers?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
 }
 
 /** Resolves when the returned `open()` is called; for stubs that must wait until a test lets them go on. */

@@ -1,8 +1,7 @@
 // The vsrBatch workflow over stub activities (its children are real superResolveVideo runs) on the time-skipping server.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ActivityDeps } from '../../activities/deps';
 import { makeBatchActivities } from '../../activities/batch';
 import type { BatchInput, BatchPage, BatchSummary } from '../../workflows/batchContract';
@@ -12,20 +11,11 @@ import { vsrBatch } from '../../workflows/batch';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities, validated } from '../harness/fakeActivities';
 import { describeLocation } from '../../workflows/locations';
-import { gate, rootCause, startTimeSkipping, userFailure, StubWorkers } from '../harness/workflowEnv';
+import { gate, rootCause, userFailure, stubSuite } from '../harness/workflowEnv';
 
 describe('vsrBatch workflow', () => {
-  let env: TestWorkflowEnvironment;
-  let workers: StubWorkers;
+  const suite = stubSuite();
   let n = 0;
-  before(async () => {
-    env = await startTimeSkipping();
-    workers = await StubWorkers.start(env);
-  });
-  after(async () => {
-    await workers?.close();
-    await env?.teardown();
-  });
 
   /** A manifest of `count` local videos with fresh workflow ids. */
   function items(count: number): BatchPage['items'] {
@@ -43,21 +33,21 @@ describe('vsrBatch workflow', () => {
 
   function withDescribe(fake: FakeActivities): FakeActivities {
     // The real lookup of an earlier run, through a plain client: the time-skipping one's result() would lock time.
-    const temporal = new Client({ connection: env.connection, namespace: env.namespace });
+    const temporal = new Client({ connection: suite.env.connection, namespace: suite.env.namespace });
     const { describeItem } = makeBatchActivities({ temporal } as ActivityDeps);
     return Object.assign(new FakeActivities({ ...fake.overrides, describeItem }), { items: fake.items, jobs: fake.jobs });
   }
 
   async function runBatch(fake: FakeActivities, input: BatchInput): Promise<{ summary: BatchSummary; runs: number }> {
-    return workers.run(fake.activities(), async (taskQueue) => {
-      const handle = await env.client.workflow.start(vsrBatch, { taskQueue, workflowId: `batch-${input.batchId}`, args: [input] });
+    return suite.workers.run(fake.activities(), async (taskQueue) => {
+      const handle = await suite.env.client.workflow.start(vsrBatch, { taskQueue, workflowId: `batch-${input.batchId}`, args: [input] });
       const summary = await handle.result();
       let runs = 1;
-      const first = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+      const first = suite.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
       for (let e = (await first.fetchHistory()).events ?? []; ; runs++) {
         const next = e.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
         if (!next) break;
-        e = (await env.client.workflow.getHandle(handle.workflowId, next).fetchHistory()).events ?? [];
+        e = (await suite.env.client.workflow.getHandle(handle.workflowId, next).fetchHistory()).events ?? [];
       }
       return { summary, runs };
     });
@@ -108,9 +98,9 @@ describe('vsrBatch workflow', () => {
   it('skips a video whose workflow finished before, with the earlier job in its row', async () => {
     const fake = withDescribe(new FakeActivities());
     fake.items = items(2);
-    await workers.run(fake.activities(), async (taskQueue) => {
+    await suite.workers.run(fake.activities(), async (taskQueue) => {
       const [done] = fake.items;
-      await env.client.workflow.execute(superResolveVideo, {
+      await suite.env.client.workflow.execute(superResolveVideo, {
         taskQueue,
         workflowId: done.workflowId,
         args: [{ source: done.source, destination: done.destination }],
@@ -150,15 +140,15 @@ describe('vsrBatch workflow', () => {
       },
     });
     fake.items = items(2);
-    await workers.run(fake.activities(), async (taskQueue) => {
-      const handle = await env.client.workflow.start(vsrBatch, { taskQueue, workflowId: `batch-b${n}`, args: [batchInput()] });
+    await suite.workers.run(fake.activities(), async (taskQueue) => {
+      const handle = await suite.env.client.workflow.start(vsrBatch, { taskQueue, workflowId: `batch-b${n}`, args: [batchInput()] });
       const ended = handle.result().catch((e: unknown) => e);
       await Promise.all(polling.map((g) => g.wait));
       assert.equal((await handle.query(batchProgressQuery)).running, 2);
       await handle.cancel();
       assert.equal(rootCause(await ended).name, 'CancelledFailure');
       for (const item of fake.items) {
-        const child = env.client.workflow.getHandle(item.workflowId);
+        const child = suite.env.client.workflow.getHandle(item.workflowId);
         await child.result().catch(() => undefined);
         assert.equal((await child.describe()).status.name, 'CANCELLED');
       }

@@ -1,15 +1,14 @@
 // Every branch of superResolveVideo, with stub activities on the time-skipping test server.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SubmitInput } from '../../activities/types';
 import type { Compensation } from '../../workflows/compensations';
 import { ErrorTypes, type Stage, type SuperResolveInput, type SuperResolveResult } from '../../workflows/contract';
 import { progressQuery, transferProgressSignal } from '../../workflows/signals';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities } from '../harness/fakeActivities';
-import { blockUntilCancelled, gate, rootCause, startTimeSkipping, userFailure, StubWorkers } from '../harness/workflowEnv';
+import { blockUntilCancelled, gate, rootCause, userFailure, stubSuite } from '../harness/workflowEnv';
 
 const INPUT: SuperResolveInput = {
   source: { kind: 'local', path: '/videos/a.mp4' },
@@ -19,28 +18,19 @@ const INPUT: SuperResolveInput = {
 const URL_SOURCE = { kind: 'url' as const, url: 'http://127.0.0.1:1/a.mp4' };
 
 describe('superResolveVideo workflow', () => {
-  let env: TestWorkflowEnvironment;
-  let workers: StubWorkers;
+  const suite = stubSuite();
   let n = 0;
-  before(async () => {
-    env = await startTimeSkipping();
-    workers = await StubWorkers.start(env);
-  });
-  after(async () => {
-    await workers?.close();
-    await env?.teardown();
-  });
 
   function start(
     taskQueue: string,
     input: SuperResolveInput = INPUT,
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof superResolveVideo>> {
-    return env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `wf-${++n}`, args: [input] });
+    return suite.env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `wf-${++n}`, args: [input] });
   }
 
   /** Runs one workflow to its end with the fake; returns its result or its failure. */
   async function run(fake: FakeActivities, input: SuperResolveInput = INPUT): Promise<{ result?: SuperResolveResult; error?: unknown }> {
-    return workers.run(fake.activities(), async (taskQueue) => {
+    return suite.workers.run(fake.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, input);
       return handle.result().then(
         (result) => ({ result }),
@@ -136,7 +126,7 @@ describe('superResolveVideo workflow', () => {
   it('resubmits after LIMIT_RETRY_FAILED once the delay has passed, never adopting the earlier job', async () => {
     const fake = new FakeActivities();
     fake.jobs = [['LIMIT_RETRY_FAILED'], ['PROCESSING', 'PROCESS_SUCCESS']];
-    const started = await env.currentTimeMs();
+    const started = await suite.env.currentTimeMs();
     const { result } = await run(fake, { ...INPUT, resubmitDelayMs: 120_000 });
     assert.equal(result?.jobId, 'J2');
     const submits = fake.inputsOf<SubmitInput>('submitJob');
@@ -159,7 +149,7 @@ describe('superResolveVideo workflow', () => {
   it('fails with DeadlineExceeded when the job outlasts the deadline, cleaning up', async () => {
     const fake = new FakeActivities();
     fake.jobs = [['PROCESSING']];
-    const deadline = new Date((await env.currentTimeMs()) + 30 * 60_000).toISOString();
+    const deadline = new Date((await suite.env.currentTimeMs()) + 30 * 60_000).toISOString();
     const { error } = await run(fake, { ...INPUT, deadline });
     assert.equal(failureType(error), ErrorTypes.DeadlineExceeded);
     assert.match(rootCause(error).message ?? '', /during polling/);
@@ -197,10 +187,10 @@ describe('superResolveVideo workflow', () => {
   it('continues as new within the poll budget, carrying the job, counters, timings and saga', async () => {
     const fake = new FakeActivities();
     fake.jobs = [['PROCESSING', 'PROCESSING', 'PROCESSING', 'PROCESSING', 'PROCESSING', 'PROCESS_SUCCESS']];
-    const outcome = await workers.run(fake.activities(), async (taskQueue) => {
+    const outcome = await suite.workers.run(fake.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, { ...INPUT, pollsPerRun: 2 });
       const result = await handle.result();
-      const latest = env.client.workflow.getHandle(handle.workflowId);
+      const latest = suite.env.client.workflow.getHandle(handle.workflowId);
       return {
         result,
         progress: await latest.query(progressQuery),
@@ -225,7 +215,7 @@ describe('superResolveVideo workflow', () => {
         return { bucket: input.bucket, key: input.key, sizeBytes: 100 };
       },
     });
-    await workers.run(fake.activities(), async (taskQueue) => {
+    await suite.workers.run(fake.activities(), async (taskQueue) => {
       const handle = await start(taskQueue);
       await uploading.wait;
       await handle.signal(transferProgressSignal, { stage: 'uploading', bytesDone: 25, bytesTotal: 100 });
@@ -245,7 +235,7 @@ describe('superResolveVideo workflow', () => {
         return { status: 'PROCESSING' };
       },
     });
-    await workers.run(fake.activities(), async (taskQueue) => {
+    await suite.workers.run(fake.activities(), async (taskQueue) => {
       const handle = await start(taskQueue);
       const ended = handle.result().catch((e: unknown) => e);
       await polled.wait;
@@ -258,17 +248,8 @@ describe('superResolveVideo workflow', () => {
 });
 
 describe('superResolveVideo workflow, cancelled during each activity', () => {
-  let env: TestWorkflowEnvironment;
-  let workers: StubWorkers;
+  const suite = stubSuite();
   let n = 0;
-  before(async () => {
-    env = await startTimeSkipping();
-    workers = await StubWorkers.start(env);
-  });
-  after(async () => {
-    await workers?.close();
-    await env?.teardown();
-  });
 
   // Order matters: the test server stops skipping time for good when an activity reports its cancellation after
   // its workflow closed, which can happen to the activities the workflow does not wait for (all but the transfers).
@@ -284,8 +265,8 @@ describe('superResolveVideo workflow, cancelled during each activity', () => {
     it(`cancelled during ${activity}: ends CANCELLED after undoing ${undos.join(', ') || 'nothing'}`, async () => {
       const entered = gate();
       const fake = new FakeActivities({ [activity]: () => blockUntilCancelled(entered.open) });
-      const stage = await workers.run(fake.activities(), async (taskQueue) => {
-        const handle = await env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `cancel-${++n}`, args: [INPUT] });
+      const stage = await suite.workers.run(fake.activities(), async (taskQueue) => {
+        const handle = await suite.env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `cancel-${++n}`, args: [INPUT] });
         const ended = handle.result().catch((e: unknown) => e);
         await entered.wait;
         await handle.cancel();

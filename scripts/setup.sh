@@ -15,6 +15,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client config 
   echo "[setup] tsc build"
   rm -rf dist
   npx tsc -p tsconfig.json
+  node dist/workers/bundle.js
   touch "$stamp"
 fi
 

@@ -1,11 +1,9 @@
 // An ephemeral real Temporal dev server (the pinned CLI) for tests, plus the pre-built workflow bundle.
-import fs from 'node:fs';
-import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { findTemporalCli, temporalCliVersion } from '../../app/embedded/tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { WORKFLOWS_PATH } from '../../workers/worker';
+import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from '../../workers/bundle';
 
 let runtimeInstalled = false;
 
@@ -32,24 +30,11 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/**
- * Bundled once per build, not once per Worker.create: webpack takes seconds, and every test file needs it. The
- * cached bundle is kept beside the compiled workflows and rebuilt when any of them is newer.
- */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= cachedBundle();
+let bundle: Promise<WorkflowBundleOption> | undefined;
+/** The build's pre-built bundle; after a bare `tsc`, one bundled here, once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= Promise.resolve(
+    prebuiltWorkflowBundle() ?? bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  );
   return bundle;
-}
-
-async function cachedBundle(): Promise<WorkflowBundle> {
-  const dir = path.dirname(WORKFLOWS_PATH);
-  const cache = path.join(dir, '..', '.workflow-bundle.js');
-  const newest = Math.max(...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
-  if ((fs.statSync(cache, { throwIfNoEntry: false })?.mtimeMs ?? 0) > newest) return { code: fs.readFileSync(cache, 'utf8') };
-  const fresh = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-  // Written whole, then renamed: test files run one after another, but a reader must never see half a bundle.
-  fs.writeFileSync(`${cache}.${process.pid}`, fresh.code);
-  fs.renameSync(`${cache}.${process.pid}`, cache);
-  return fresh;
 }

@@ -25,6 +25,39 @@ export default tseslint.config(
     },
   },
   {
+    // The stand-in models the real cloud: a misreading of the provider in the product must be able to fail
+    // a test, so it shares no code with the product.
+    files: ['localcloud/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '**/workflows',
+                '**/workflows/**',
+                '**/workers/**',
+                '**/client/**',
+                '**/app/**',
+                '**/config/**',
+              ],
+              message: 'localcloud/ imports nothing from the product.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The stand-in is another helper's: its JobStore.upsert() leaves save()'s promise floating (a failed write
+    // would be an unhandled rejection). Left to its owner; remove this override with the fix.
+    files: ['localcloud/viapi/jobStore.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
+  {
     // Workflow code is bundled into a deterministic sandbox: forbid the Node APIs that break replay.
     files: ['workflows/**/*.ts'],
     rules: {
@@ -41,11 +74,6 @@ export default tseslint.config(
         },
       ],
     },
-  },
-  {
-    // The stand-in is being rewritten apart from the product; its one fire-and-forget save is its owner's to settle.
-    files: ['localcloud/**/*.ts'],
-    rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {
     // The library other services import stands on the workflow contract alone: no worker or app code.

@@ -1,7 +1,6 @@
 // Fault injection for the stand-in: set at start (options) or at run time (admin endpoint / in-process).
-import type { JobStatus } from '../workflows/contract';
-
-export type FailedOutcome = Extract<JobStatus, 'PROCESS_FAILED' | 'TIMEOUT_FAILED' | 'LIMIT_RETRY_FAILED'>;
+/** The failed ends a job can be forced into. */
+export type FailedOutcome = 'PROCESS_FAILED' | 'TIMEOUT_FAILED' | 'LIMIT_RETRY_FAILED';
 
 export interface Faults {
   /** Share (0..1) of VIAPI calls answered with a 503 InternalError before doing anything. */
@@ -12,8 +11,10 @@ export interface Faults {
   ossServerErrorRate: number;
   /** Outcomes forced on the next accepted jobs, one consumed per job, in order. */
   nextJobOutcomes: FailedOutcome[];
-  /** Extra milliseconds each job spends PROCESSING (slow jobs). */
+  /** Extra milliseconds (on the stand-in's clock) each job spends PROCESSING: slow jobs. */
   jobDelayMs: number;
+  /** Milliseconds (on the stand-in's clock) each new job waits QUEUING before it may start: a busy provider. */
+  queueDelayMs: number;
   /** Lifetime of result URLs in seconds (the provider's is 1800); lower it to make them expire early. */
   resultUrlTtlSeconds: number;
   /** Number of upcoming result downloads (GETs from the results bucket) to cut off mid-stream. */
@@ -35,6 +36,7 @@ export function defaultFaults(): Faults {
     ossServerErrorRate: 0,
     nextJobOutcomes: [],
     jobDelayMs: 0,
+    queueDelayMs: 0,
     resultUrlTtlSeconds: 1800,
     cutDownloads: 0,
     cutDownloadAfterBytes: 64 * 1024,
@@ -44,7 +46,7 @@ export function defaultFaults(): Faults {
   };
 }
 
-const OUTCOMES: readonly string[] = ['PROCESS_FAILED', 'TIMEOUT_FAILED', 'LIMIT_RETRY_FAILED'];
+const OUTCOMES: readonly FailedOutcome[] = ['PROCESS_FAILED', 'TIMEOUT_FAILED', 'LIMIT_RETRY_FAILED'];
 
 /** Merges a partial update (from JSON) into the live faults, rejecting unknown fields and bad values. */
 export function applyFaults(target: Faults, patch: Record<string, unknown>): Faults {
@@ -53,7 +55,7 @@ export function applyFaults(target: Faults, patch: Record<string, unknown>): Fau
     if (!(key in defaults)) throw new Error(`unknown fault ${JSON.stringify(key)}; known: ${Object.keys(defaults).join(', ')}`);
     const k = key as keyof Faults;
     if (k === 'nextJobOutcomes') {
-      if (!Array.isArray(value) || value.some((v) => !OUTCOMES.includes(String(v)))) {
+      if (!Array.isArray(value) || value.some((v) => !OUTCOMES.includes(v as FailedOutcome))) {
         throw new Error(`fault nextJobOutcomes must be a list of ${OUTCOMES.join(' | ')}`);
       }
       target.nextJobOutcomes = value as FailedOutcome[];

@@ -1,20 +1,25 @@
-// Starts the local Alibaba Cloud (VIAPI + OSS + engine) in-process, on 127.0.0.1.
+// Starts the local Alibaba Cloud (VIAPI + OSS + engine) in-process, on 127.0.0.1. It models the real
+// service on its own terms: nothing here imports vsr's product code.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { LIMITS } from '../activities/media';
+import { createAdmin } from './admin';
 import { ControlledClock } from './clock';
 import type { Engine } from './engine/engine';
 import { FfmpegEngine } from './engine/ffmpegEngine';
 import { applyFaults, defaultFaults, type Faults } from './faults';
-import { sendJson } from './http';
+import { MAX_VIDEO_BYTES } from './media/rules';
 import { ObjectStore } from './oss/objectStore';
 import { createOssServer, type OssStats } from './oss/server';
 import { RateLimiter } from './rateLimiter';
+import { createActions } from './viapi/actions';
 import { JobRunner } from './viapi/jobRunner';
 import { JobStore } from './viapi/jobStore';
 import { createViapiServer } from './viapi/server';
+import { RequestGuard } from './viapi/signature';
+import type { Lookup } from './viapi/sourceFetch';
 
 export interface LocalCloudOptions {
   dataDir: string;
@@ -28,6 +33,20 @@ export interface LocalCloudOptions {
   maxParallelJobs?: number;
   submitsPerSecond?: number;
   faults?: Partial<Faults>;
+  /**
+   * Loopback `host:port` patterns the provider may fetch a VideoUrl from (`*` for any host or port).
+   * The real provider cannot reach the caller's machine, so by default only the stand-in's own OSS is.
+   */
+  allowLoopbackSources?: string[];
+  /** The admin token; a random one is generated when absent. */
+  adminToken?: string;
+  /**
+   * TEMPORARY: also serve vsr's invented videoenhan 2020-03-20 QueryAsyncJobList (with JobParams).
+   * Remove when the product reconciles through viapi 2023-01-17.
+   */
+  legacyVideoenhanJobList?: boolean;
+  /** Name resolution for the VideoUrl downloader (tests). */
+  lookup?: Lookup;
 }
 
 /** What a client needs to reach the stand-in; `vsr localcloud` prints it as one JSON line. */
@@ -39,6 +58,9 @@ export interface LocalCloudEndpoints {
   bucket: string;
   /** The provider-owned bucket results land in (reachable through signed URLs only). */
   resultsBucket: string;
+  /** `${viapiEndpoint}/__admin`: faults, clock, billing; needs `Authorization: Bearer ${adminToken}`. */
+  adminEndpoint: string;
+  adminToken: string;
 }
 
 export interface LocalCloud extends LocalCloudEndpoints {
@@ -47,6 +69,8 @@ export interface LocalCloud extends LocalCloudEndpoints {
   jobs: JobStore;
   objects: ObjectStore;
   ossStats: OssStats;
+  /** The live allow-list of loopback VideoUrl sources (tests add the servers they start). */
+  allowLoopbackSources: string[];
   billableJobs(): number;
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -84,7 +108,10 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   ]);
   const clock = new ControlledClock();
   const faults = applyFaults(defaultFaults(), opts.faults ?? {});
+  const adminToken = opts.adminToken ?? randomBytes(24).toString('base64url');
+  // Jobs in flight when an earlier process died left their folders here; they are re-run from scratch.
   const workDir = path.join(opts.dataDir, 'work');
+  await fs.promises.rm(workDir, { recursive: true, force: true });
   await fs.promises.mkdir(workDir, { recursive: true });
 
   const objects = new ObjectStore(path.join(opts.dataDir, 'oss'), clock);
@@ -98,6 +125,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   // ali-oss needs a host name (not an IP) for path-style requests and signed URLs.
   const ossEndpoint = `http://localhost:${ossPort}`;
 
+  const allowLoopbackSources = [...(opts.allowLoopbackSources ?? [])];
+  let viapiPort = 0;
   const engine = opts.engine === undefined || typeof opts.engine === 'string' ? new FfmpegEngine(opts.engine ?? 'quality') : opts.engine;
   const runner = new JobRunner({
     store: jobs,
@@ -108,55 +137,57 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     faults,
     maxParallel: opts.maxParallelJobs ?? 2,
     workDir,
-    maxInputBytes: LIMITS.maxBytes,
+    source: {
+      allowLoopback: allowLoopbackSources,
+      ossPort: () => ossPort,
+      refusedPorts: () => [viapiPort],
+      maxBytes: MAX_VIDEO_BYTES,
+      maxRedirects: 5,
+      lookup: opts.lookup,
+    },
   });
 
   const viapiServer = createViapiServer({
     credentials,
-    store: jobs,
-    runner,
-    clock,
+    guard: new RequestGuard(),
     faults,
-    submitLimiter: new RateLimiter(opts.submitsPerSecond ?? 2),
-    results: { ossEndpoint, bucket: RESULTS_BUCKET, accessKeyId: providerKey.id, secret: providerKey.secret },
-    admin: async (req, res, route, body) => {
-      let input: Record<string, unknown>;
-      try {
-        input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-        if (route === 'faults' && req.method === 'POST') applyFaults(faults, input);
-      } catch (err) {
-        return sendJson(res, 400, { Code: 'InvalidParameter', Message: (err as Error).message });
-      }
-      if (route === 'faults') return sendJson(res, 200, faults);
-      if (route === 'clock' && req.method === 'POST') {
-        clock.advance(Number(input.advanceMs ?? 0));
-        return sendJson(res, 200, { now: clock.now() });
-      }
-      if (route === 'billing') return sendJson(res, 200, { billableJobs: jobs.billableCount(), oss: ossStats });
-      sendJson(res, 404, { Code: 'NotFound', Message: `no admin route ${route}` });
-    },
+    actions: createActions({
+      store: jobs,
+      runner,
+      clock,
+      faults,
+      submitLimiter: new RateLimiter(opts.submitsPerSecond ?? 2),
+      results: { ossEndpoint, bucket: RESULTS_BUCKET, accessKeyId: providerKey.id, secret: providerKey.secret },
+      legacyVideoenhanJobList: opts.legacyVideoenhanJobList ?? false,
+    }),
+    admin: createAdmin({ token: adminToken, faults, clock, billing: () => ({ billableJobs: jobs.billableCount(), oss: ossStats }) }),
   });
-  const viapiPort = await listen(viapiServer, opts.viapiPort ?? 0);
+  viapiPort = await listen(viapiServer, opts.viapiPort ?? 0);
   runner.resume();
 
+  const viapiEndpoint = `http://127.0.0.1:${viapiPort}`;
   return {
-    viapiEndpoint: `http://127.0.0.1:${viapiPort}`,
+    viapiEndpoint,
     ossEndpoint,
     accessKeyId,
     accessKeySecret,
     bucket,
     resultsBucket: RESULTS_BUCKET,
+    adminEndpoint: `${viapiEndpoint}/__admin`,
+    adminToken,
     faults,
     clock,
     jobs,
     objects,
     ossStats,
+    allowLoopbackSources,
     billableJobs: () => jobs.billableCount(),
     idle: () => runner.idle(),
     async close() {
       runner.stop();
       await Promise.all([closeServer(viapiServer), closeServer(ossServer)]);
       await jobs.save();
+      await fs.promises.rm(workDir, { recursive: true, force: true });
     },
   };
 }

@@ -22,3 +22,6 @@ fi
 # ffmpeg and the Temporal CLI (and with --test, the time-skipping test server): one implementation, shared
 # with `vsr dev` (app/embedded/tools.ts).
 if [ "${1:-}" = "--test" ]; then node bin/vsr.js setup --test-server; else node bin/vsr.js setup; fi
+
+# The independent official clients (Python, Go) the stand-in's tests use: cached in ~/.cache/vsr.
+bash test/clients/setup.sh

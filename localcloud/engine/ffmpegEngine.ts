@@ -1,6 +1,6 @@
 // The default engine: ffmpeg's lanczos scaler and libx264. `fast` trades quality for speed (load tests).
 import { spawn } from 'node:child_process';
-import { probe } from '../../activities/media';
+import { probeFile } from '../media/probe';
 import type { Engine, UpscaleOptions } from './engine';
 
 export class FfmpegEngine implements Engine {
@@ -10,7 +10,7 @@ export class FfmpegEngine implements Engine {
   }
 
   async upscale(input: string, output: string, options: UpscaleOptions): Promise<void> {
-    const facts = await probe(input);
+    const facts = await probeFile(input);
     const rate = `${options.bitRateMbps}M`;
     const args = [
       '-hide_banner',

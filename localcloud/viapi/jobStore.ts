@@ -1,16 +1,33 @@
 // The stand-in's job table, persisted as one JSON file so a restart keeps jobs and the billing count.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobStatus } from '../../workflows/contract';
 import type { FailedOutcome } from '../faults';
+
+/** GetAsyncJobResult's Status values, as the provider lists them. */
+export const JOB_STATUSES = [
+  'QUEUING',
+  'PROCESSING',
+  'PROCESS_SUCCESS',
+  'PROCESS_FAILED',
+  'TIMEOUT_FAILED',
+  'LIMIT_RETRY_FAILED',
+  'JOB_CANCELED',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobRecord {
   jobId: string;
   accessKeyId: string;
   status: JobStatus;
+  /** The product and API that created the job (QueryAsyncJobList's PopProduct / PopApiName). */
+  popProduct: string;
+  popApiName: string;
   videoUrl: string;
   bitRate: number;
   createdAt: number;
+  /** When it left QUEUING and when it reached its end (stand-in clock, ms). */
+  startedAt?: number;
+  endedAt?: number;
   modifiedAt: number;
   resultKey?: string;
   errorCode?: string;
@@ -32,7 +49,12 @@ export class JobStore {
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
     try {
       const saved = JSON.parse(await fs.promises.readFile(this.file, 'utf8')) as JobRecord[];
-      for (const job of saved) this.jobs.set(job.jobId, job);
+      // Jobs saved before PopProduct/PopApiName were recorded were all SuperResolveVideo jobs.
+      for (const job of saved) {
+        job.popProduct ??= 'videoenhan';
+        job.popApiName ??= 'SuperResolveVideo';
+        this.jobs.set(job.jobId, job);
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
@@ -46,9 +68,11 @@ export class JobStore {
     return [...this.jobs.values()];
   }
 
-  /** Every job ever accepted is billable, whatever became of it. */
+  /** Every accepted job is billable, whatever became of it, except one cancelled while still waiting. */
   billableCount(): number {
-    return this.jobs.size;
+    let n = 0;
+    for (const job of this.jobs.values()) if (job.status !== 'JOB_CANCELED') n += 1;
+    return n;
   }
 
   upsert(job: JobRecord): void {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -102,6 +103,19 @@ export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly w
     await suite.env?.teardown();
   });
   return suite;
+}
+
+/** Waits until the workflow's history holds `count` events matching `match` (a condition, checked every 20 ms). */
+export async function untilEvent(
+  handle: WorkflowHandle,
+  match: (e: temporal.api.history.v1.IHistoryEvent) => boolean,
+  count = 1,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (((await handle.fetchHistory()).events ?? []).filter(match).length < count) {
+    if (Date.now() > deadline) throw new Error(`workflow ${handle.workflowId} never reached the awaited event`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Resolves when the returned `open()` is called; for stubs that must wait until a test lets them go on. */

@@ -11,7 +11,7 @@ import { vsrBatch } from '../../workflows/batch';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities, validated } from '../harness/fakeActivities';
 import { describeLocation } from '../../workflows/locations';
-import { gate, rootCause, userFailure, stubSuite } from '../harness/workflowEnv';
+import { blockUntilCancelled, gate, rootCause, stubSuite, userFailure } from '../harness/workflowEnv';
 
 describe('vsrBatch workflow', () => {
   const suite = stubSuite();
@@ -132,12 +132,11 @@ describe('vsrBatch workflow', () => {
   });
 
   it('cancelling a batch cancels its running videos, whose compensations run', async () => {
+    // Each video waits in its poll until cancelled: a poll completing while the cancellation arrives trips the
+    // test server (ACTIVITY_UNKNOWN), which the real server takes in its stride.
     const polling = [gate(), gate()];
     const fake = new FakeActivities({
-      pollJob: async ({ jobId }: { jobId: string }) => {
-        polling[Number(jobId.slice(1)) - 1]?.open();
-        return { status: 'PROCESSING' as const };
-      },
+      pollJob: ({ jobId }: { jobId: string }) => blockUntilCancelled(() => polling[Number(jobId.slice(1)) - 1]?.open()),
     });
     fake.items = items(2);
     await suite.workers.run(fake.activities(), async (taskQueue) => {

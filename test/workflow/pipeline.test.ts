@@ -8,7 +8,7 @@ import { ErrorTypes, type Stage, type SuperResolveInput, type SuperResolveResult
 import { progressQuery, transferProgressSignal } from '../../workflows/signals';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities } from '../harness/fakeActivities';
-import { blockUntilCancelled, gate, rootCause, userFailure, stubSuite } from '../harness/workflowEnv';
+import { blockUntilCancelled, gate, rootCause, stubSuite, untilEvent, userFailure } from '../harness/workflowEnv';
 
 const INPUT: SuperResolveInput = {
   source: { kind: 'local', path: '/videos/a.mp4' },
@@ -236,14 +236,17 @@ describe('superResolveVideo workflow', () => {
       },
     });
     await suite.workers.run(fake.activities(), async (taskQueue) => {
+      // Time stands still unless a test lets it move: skip just past the first poll's timer, then cancel in the second.
       const handle = await start(taskQueue);
-      const ended = handle.result().catch((e: unknown) => e);
+      await untilEvent(handle, (e) => Boolean(e.timerStartedEventAttributes));
+      await suite.env.sleep('3s');
       await polled.wait;
+      await untilEvent(handle, (e) => Boolean(e.timerStartedEventAttributes), 2);
       await handle.cancel();
-      assert.equal(rootCause(await ended).name, 'CancelledFailure');
+      assert.equal(rootCause(await handle.result().catch((e: unknown) => e)).name, 'CancelledFailure');
     });
+    assert.equal(fake.count('pollJob'), 1, 'cancelled in the timer, before a second poll');
     assert.equal(fake.names().at(-1), 'removeTemporaryObjects');
-    assert.equal(fake.count('downloadResult'), 0);
   });
 });
 

@@ -11,8 +11,8 @@ import type { BatchItemResult } from '../../workflows/batchContract';
 import { startTestStack, until, workerProcess, type TestStack } from '../harness/stack';
 
 /** Videos in the batch (one of them in a subfolder), in pages of PAGE: three workflow runs. */
-const VIDEOS = 24;
-const PAGE = 10;
+const VIDEOS = 12;
+const PAGE = 5;
 
 describe('batches', () => {
   let stack: TestStack;
@@ -50,7 +50,7 @@ describe('batches', () => {
       'a few videos done',
       async () => {
         const p = await stack.vsr.batchProgress(handle.workflowId);
-        return p.done >= 4 ? p : undefined;
+        return p.done >= 3 ? p : undefined;
       },
       180_000,
       200,

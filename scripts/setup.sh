@@ -11,15 +11,17 @@ fi
 
 # Rebuild when any TypeScript source is newer than the last build stamp.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client localcloud test tsconfig.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find workflows activities workers client config app localcloud test tsconfig.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
   echo "[setup] tsc build"
   rm -rf dist
   npx tsc -p tsconfig.json
+  node dist/workers/bundle.js
   touch "$stamp"
 fi
 
-# ffmpeg and the Temporal CLI: one implementation, shared with `vsr dev` (client/embedded/tools.ts).
-node bin/vsr.js setup
+# ffmpeg and the Temporal CLI (and with --test, the time-skipping test server): one implementation, shared
+# with `vsr dev` (app/embedded/tools.ts).
+if [ "${1:-}" = "--test" ]; then node bin/vsr.js setup --test-server; else node bin/vsr.js setup; fi
 
 # The independent official clients (Python, Go) the stand-in's tests use: cached in ~/.cache/vsr.
 bash test/clients/setup.sh

@@ -5,10 +5,10 @@ import type { BatchInput, BatchItemResult, BatchItemSpec, BatchOutput, BatchPage
 import type { Destination, SuperResolveResult } from '../workflows/contract';
 import { ErrorTypes } from '../workflows/contract';
 import { workflowIdFor } from '../workflows/ids';
+import { baseName, LocationError, parseDestination, parseLocation, upscaledFileName } from '../workflows/locations';
 import { outputStore } from './batchOutput';
 import type { ActivityDeps } from './deps';
 import { finalError } from './failures';
-import { LocationError, parseLocation } from './locations';
 
 /** Names worth probing; the validate stage still decides by content. */
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.avi', '.mkv', '.flv', '.ts', '.mpg', '.mpeg', '.mxf']);
@@ -41,46 +41,42 @@ async function listFolder(root: string, skip: string | undefined): Promise<Liste
 }
 
 function outputFor(output: BatchOutput, relative: string): Destination {
-  const name = relative.replace(/\.[^./]+$/, '') + '.x2.mp4';
+  const name = upscaledFileName(relative);
   return output.kind === 'local'
     ? { kind: 'local', path: path.join(output.dir, name) }
     : { kind: 'oss', bucket: output.bucket, key: `${output.prefix}${name}` };
 }
 
-/** Manifest files: a JSON array of {source, destination?, bitRate?} or CSV `source,destination,bitrate`. */
+/** Manifest files: a JSON array of {source, destination?, bitRateMbps?} or CSV `source,destination,bitrate` (Mbps). */
 async function readManifestFile(file: string, output: BatchOutput): Promise<BatchItemSpec[]> {
   const text = await fs.promises.readFile(file, 'utf8').catch(() => {
     throw finalError(ErrorTypes.InvalidSource, `manifest ${file} cannot be read`);
   });
-  const base = path.dirname(file);
-  let rows: Array<{ source?: string; destination?: string; bitRate?: number }>;
+  const resolve = (p: string) => path.resolve(path.dirname(file), p);
+  let rows: Array<{ source?: string; destination?: string; bitRateMbps?: number; bitRate?: number }>;
   if (file.endsWith('.json')) {
     rows = JSON.parse(text) as typeof rows;
     if (!Array.isArray(rows))
-      throw finalError(ErrorTypes.InvalidSource, `manifest ${file} must be a JSON array of {source, destination?, bitRate?}`);
+      throw finalError(ErrorTypes.InvalidSource, `manifest ${file} must be a JSON array of {source, destination?, bitRateMbps?}`);
   } else {
     rows = text
       .split(/\r?\n/)
       .filter((l) => l.trim() && !/^source\s*,/i.test(l))
       .map((l) => {
         const [source, destination, bitRate] = l.split(',').map((c) => c.trim());
-        return { source, destination: destination || undefined, bitRate: bitRate ? Number(bitRate) : undefined };
+        return { source, destination: destination || undefined, bitRateMbps: bitRate ? Number(bitRate) : undefined };
       });
   }
   return rows.map((r, i) => {
     const where = `manifest ${file} entry ${i + 1}`;
     try {
       if (!r.source) throw new LocationError(`${where} has no source`);
-      const source = parseLocation(r.source, `${where} source`, base);
-      const fallbackName =
-        (source.kind === 'local'
-          ? path.basename(source.path)
-          : source.kind === 'oss'
-            ? source.key.split('/').pop()
-            : new URL(source.url).pathname.split('/').pop()) || `video-${i + 1}`;
-      const dest = r.destination ? parseLocation(r.destination, `${where} destination`, base) : outputFor(output, fallbackName);
-      if (dest.kind === 'url') throw new LocationError(`${where} destination must be a local path or oss://bucket/key`);
-      return { source, destination: dest, bitRate: r.bitRate };
+      const source = parseLocation(r.source, `${where} source`, resolve);
+      const destination = r.destination
+        ? parseDestination(r.destination, `${where} destination`, resolve)
+        : outputFor(output, baseName(source) || `video-${i + 1}`);
+      // `bitRate` is the name manifests written before vsr 0.2 used; it meant Mbps too.
+      return { source, destination, bitRateMbps: r.bitRateMbps ?? r.bitRate };
     } catch (err) {
       if (err instanceof LocationError) throw finalError(ErrorTypes.InvalidSource, err.message);
       throw err;
@@ -116,26 +112,26 @@ export function makeBatchActivities(deps: ActivityDeps) {
 
   return {
     /** One page of the manifest, in a stable order, each item with its child workflow id. */
-    async listBatchItems(input: {
+    listBatchItems: async (input: {
       batch: BatchInput;
       since?: number;
       offset: number;
       limit: number;
       forceTag?: string;
-    }): Promise<BatchPage> {
+    }): Promise<BatchPage> => {
       const all = await listAll(input.batch.manifest, input.batch.output, input.since);
       const items = all.slice(input.offset, input.offset + input.limit).map((item) => {
-        const spec = { ...item, bitRate: item.bitRate ?? input.batch.bitRate };
-        const id = workflowIdFor({ source: spec.source, destination: spec.destination, bitRate: spec.bitRate });
+        const spec = { ...item, bitRateMbps: item.bitRateMbps ?? input.batch.bitRateMbps };
+        const id = workflowIdFor({ source: spec.source, destination: spec.destination, bitRateMbps: spec.bitRateMbps });
         return { ...spec, workflowId: input.forceTag ? `${id}-${input.forceTag}` : id };
       });
       return { items, total: all.length };
     },
 
     /** What became of an item's workflow started earlier (by another batch or by `vsr upscale`). */
-    async describeItem(input: {
+    describeItem: async (input: {
       workflowId: string;
-    }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> {
+    }): Promise<{ status: string; result?: Pick<SuperResolveResult, 'jobId' | 'sizeBytes' | 'sha256'> }> => {
       if (!deps.temporal) throw new Error('describeItem needs a Temporal client in the activity deps');
       const handle = deps.temporal.workflow.getHandle(input.workflowId);
       const status = (await handle.describe()).status.name;
@@ -144,18 +140,18 @@ export function makeBatchActivities(deps: ActivityDeps) {
       return { status, result: { jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 } };
     },
 
-    async writeBatchPage(input: { batchId: string; output: BatchOutput; page: number; rows: BatchItemResult[] }): Promise<void> {
+    writeBatchPage: async (input: { batchId: string; output: BatchOutput; page: number; rows: BatchItemResult[] }): Promise<void> => {
       const store = outputStore(input.output, deps.storage);
       await store.write(`.vsr-batch-${input.batchId}/page-${String(input.page).padStart(6, '0')}.json`, JSON.stringify(input.rows));
     },
 
     /** Joins the pages into `vsr-batch-<id>.json` and `.csv` next to the outputs. */
-    async writeBatchSummary(input: {
+    writeBatchSummary: async (input: {
       batchId: string;
       output: BatchOutput;
       pages: number;
       header: Record<string, unknown>;
-    }): Promise<{ json: string; csv: string }> {
+    }): Promise<{ json: string; csv: string }> => {
       const store = outputStore(input.output, deps.storage);
       const rows: BatchItemResult[] = [];
       for (let p = 0; p < input.pages; p++) {
@@ -172,7 +168,8 @@ export function makeBatchActivities(deps: ActivityDeps) {
         'sizeBytes',
         'sha256',
       ];
-      const cell = (v: unknown) => (v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+      const cell = (v: string | number | undefined) =>
+        v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
       const csv = [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
       await store.write(`vsr-batch-${input.batchId}.json`, JSON.stringify({ ...input.header, items: rows }, null, 2));
       await store.write(`vsr-batch-${input.batchId}.csv`, csv);
@@ -182,12 +179,12 @@ export function makeBatchActivities(deps: ActivityDeps) {
       return { json: store.location(`vsr-batch-${input.batchId}.json`), csv: store.location(`vsr-batch-${input.batchId}.csv`) };
     },
 
-    async readBatchMarker(input: { output: BatchOutput }): Promise<number | undefined> {
+    readBatchMarker: async (input: { output: BatchOutput }): Promise<number | undefined> => {
       const text = await outputStore(input.output, deps.storage).read(MARKER);
       return text ? (JSON.parse(text) as { startedAt: number }).startedAt : undefined;
     },
 
-    async writeBatchMarker(input: { output: BatchOutput; startedAt: number; batchId: string }): Promise<void> {
+    writeBatchMarker: async (input: { output: BatchOutput; startedAt: number; batchId: string }): Promise<void> => {
       await outputStore(input.output, deps.storage).write(MARKER, JSON.stringify(input));
     },
   };

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BatchOutput } from '../workflows/batchContract';
+import { ossUri } from '../workflows/locations';
 import type { ObjectStorage } from './provider/oss';
 
 export interface OutputStore {
@@ -28,7 +29,7 @@ export function outputStore(output: BatchOutput, storage: ObjectStorage): Output
   }
   const key = (name: string) => `${output.prefix}${name}`;
   return {
-    location: (name) => `oss://${output.bucket}/${key(name)}`,
+    location: (name) => ossUri(output.bucket, key(name)),
     async write(name, text) {
       const tmp = path.join(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-batch-')), 'f');
       try {

@@ -6,7 +6,7 @@ import { partialPath } from './download';
 
 export function makeCleanup(deps: ActivityDeps) {
   return {
-    async removeTemporaryObjects(input: { bucket: string; prefix: string }): Promise<{ objects: number; uploads: number }> {
+    removeTemporaryObjects: async (input: { bucket: string; prefix: string }): Promise<{ objects: number; uploads: number }> => {
       if (!input.prefix.startsWith('vsr-tmp/')) throw new Error(`refusing to clean ${input.prefix}: only vsr-tmp/ prefixes are temporary`);
       const keys = await deps.storage.list(input.bucket, input.prefix);
       for (const { key } of keys) await deps.storage.delete(input.bucket, key);
@@ -16,7 +16,7 @@ export function makeCleanup(deps: ActivityDeps) {
     },
 
     /** Removes what an unfinished download left; never a completed output. */
-    async removePartialOutput(input: { destination: Destination; workflowId: string }): Promise<void> {
+    removePartialOutput: async (input: { destination: Destination; workflowId: string }): Promise<void> => {
       await fs.promises.rm(partialPath(deps, input.destination, input.workflowId), { force: true });
     },
   };

@@ -20,10 +20,6 @@ export interface ActivityDeps {
   progressIntervalMs?: number;
   /** Multipart part size in bytes (at least 100 KiB); default 8 MiB. */
   partSize?: number;
-  /** Lifetime of the signed URL handed to the provider for uploaded sources; must outlive the job. */
-  sourceUrlTtlSeconds?: number;
   /** Temporal client, for batch activities that look up earlier runs of an item. */
   temporal?: Client;
-  /** Whether the provider can fetch plain http(s) URLs itself (Alibaba: public URLs; the stand-in: loopback). */
-  providerReadsUrls?: boolean;
 }

@@ -1,8 +1,8 @@
-// ffprobe wrapper and the provider's input limits (CONTRACT.md), shared by validation and the local stand-in.
+// ffprobe wrapper and vsr's reading of the provider's input limits (container, size, resolution, bitrate, URL).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ErrorType, VideoFacts } from '../workflows/contract';
-import { ErrorTypes } from '../workflows/contract';
+import { BIT_RATE_MBPS, ErrorTypes } from '../workflows/contract';
 
 const execFileAsync = promisify(execFile);
 
@@ -11,9 +11,9 @@ export const LIMITS = {
   minShortSide: 360,
   maxLongSide: 1920,
   maxShortSide: 1080,
-  minBitRate: 1,
-  maxBitRate: 100,
-  defaultBitRate: 10,
+  minBitRate: BIT_RATE_MBPS.min,
+  maxBitRate: BIT_RATE_MBPS.max,
+  defaultBitRate: BIT_RATE_MBPS.default,
 } as const;
 
 /** ffprobe `format_name` values of the containers the provider accepts (MP4, AVI, MKV, MOV, FLV, TS, MPG, MXF). */
@@ -71,14 +71,14 @@ export function resolutionViolation(width: number, height: number): LimitViolati
   };
 }
 
-export function bitRateViolation(bitRate: unknown): LimitViolation | undefined {
+export function bitRateViolation(bitRate: unknown, field = 'bitRate'): LimitViolation | undefined {
   if (bitRate === undefined) return undefined;
   if (typeof bitRate === 'number' && Number.isInteger(bitRate) && bitRate >= LIMITS.minBitRate && bitRate <= LIMITS.maxBitRate)
     return undefined;
   return {
     type: ErrorTypes.InvalidBitRate,
-    field: 'bitRate',
-    message: `bitRate ${JSON.stringify(bitRate)} is invalid: must be an integer from ${LIMITS.minBitRate} to ${LIMITS.maxBitRate} (Mbps)`,
+    field,
+    message: `${field} ${JSON.stringify(bitRate)} is invalid: must be an integer from ${LIMITS.minBitRate} to ${LIMITS.maxBitRate} (Mbps)`,
   };
 }
 

@@ -10,6 +10,8 @@ import type { ProviderSource, SubmitInput, SubmitOutput } from './types';
 const AUTH_CODES = /^(InvalidAccessKeyId|SignatureDoesNotMatch|AuthFailed|Forbidden|InvalidSecurityToken|MissingAuthorization)/;
 /** Slack around the window, for clock differences between worker and provider. */
 const WINDOW_SLACK_MS = 5 * 60 * 1000;
+/** Lifetime of the signed URL the provider reads an uploaded source from: it must outlive a queued job. */
+const SOURCE_URL_TTL_SECONDS = 24 * 3600;
 
 /** The part of a URL that identifies the input: signatures and expiry vary between signings. */
 export function sourceIdentity(url: string): string {
@@ -24,7 +26,7 @@ export function sourceIdentity(url: string): string {
 export function makeSubmit(deps: ActivityDeps) {
   function providerUrl(src: ProviderSource): string {
     // Signed here, not earlier, so no signature ever enters workflow history.
-    return src.kind === 'url' ? src.url : deps.storage.signGetUrl(src.bucket, src.key, deps.sourceUrlTtlSeconds ?? 24 * 3600);
+    return src.kind === 'url' ? src.url : deps.storage.signGetUrl(src.bucket, src.key, SOURCE_URL_TTL_SECONDS);
   }
 
   async function findAccepted(input: SubmitInput, url: string): Promise<string | undefined> {
@@ -53,7 +55,7 @@ export function makeSubmit(deps: ActivityDeps) {
       }
     }
     try {
-      const { jobId } = await deps.viapi.submit(url, input.bitRate);
+      const { jobId } = await deps.viapi.submit(url, input.bitRateMbps);
       return { jobId, reconciled: false };
     } catch (err) {
       if (!(err instanceof ViapiCallError)) throw err;

@@ -23,7 +23,7 @@ export interface UploadInput {
 export interface SubmitInput {
   workflowId: string;
   providerSource: ProviderSource;
-  bitRate?: number;
+  bitRateMbps?: number;
   /** Epoch ms before which no matching job can be ours (the workflow's time before the first attempt). */
   notBefore: number;
   /** Jobs already known (earlier LIMIT_RETRY_FAILED ones) that reconciliation must not adopt. */

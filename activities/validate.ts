@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SuperResolveInput, VideoFacts } from '../workflows/contract';
 import { ErrorTypes } from '../workflows/contract';
+import { ossUri } from '../workflows/locations';
 import type { ActivityDeps } from './deps';
 import { userError } from './failures';
 import { bitRateViolation, mediaViolation, probe, urlViolation, type LimitViolation } from './media';
@@ -20,7 +21,7 @@ function invalid(type: LimitViolation['type'], field: string, message: string): 
 
 export function makeValidate(deps: ActivityDeps) {
   return async function validateInput(input: SuperResolveInput): Promise<ValidatedInput> {
-    check(bitRateViolation(input.bitRate));
+    check(bitRateViolation(input.bitRateMbps, 'bitRateMbps'));
     if (input.deadline !== undefined && !Number.isFinite(Date.parse(input.deadline))) {
       check(invalid(ErrorTypes.InvalidDeadline, 'deadline', `deadline ${JSON.stringify(input.deadline)} is not an ISO-8601 time`));
     }
@@ -33,7 +34,7 @@ export function makeValidate(deps: ActivityDeps) {
         invalid(
           ErrorTypes.InvalidDestination,
           'destination',
-          `destination oss://${dest.bucket}/${dest.key} needs a 3-63 character bucket name and a key`,
+          `destination ${ossUri(dest.bucket, dest.key)} needs a 3-63 character bucket name and a key`,
         ),
       );
     }
@@ -52,14 +53,14 @@ export function makeValidate(deps: ActivityDeps) {
     } else if (src.kind === 'url') {
       check(urlViolation(src.url));
       facts = await probeOrReject(src.url, 'source.url');
-      if (deps.providerReadsUrls !== false) providerSource = { kind: 'url', url: src.url };
+      providerSource = { kind: 'url', url: src.url };
     } else {
       if (!BUCKET_RE.test(src.bucket) || !src.key)
         check(
-          invalid(ErrorTypes.InvalidSource, 'source', `source oss://${src.bucket}/${src.key} needs a 3-63 character bucket name and a key`),
+          invalid(ErrorTypes.InvalidSource, 'source', `source ${ossUri(src.bucket, src.key)} needs a 3-63 character bucket name and a key`),
         );
       const head = await deps.storage.head(src.bucket, src.key);
-      if (!head) check(invalid(ErrorTypes.SourceNotFound, 'source.key', `source oss://${src.bucket}/${src.key} does not exist`));
+      if (!head) check(invalid(ErrorTypes.SourceNotFound, 'source.key', `source ${ossUri(src.bucket, src.key)} does not exist`));
       facts = await probeOrReject(deps.storage.signGetUrl(src.bucket, src.key, 600), 'source.key');
       facts.sizeBytes = (head as { size: number }).size;
       providerSource = { kind: 'oss', bucket: src.bucket, key: src.key };

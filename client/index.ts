@@ -2,10 +2,9 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Progress, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
-import { DEFAULT_TASK_QUEUE, WORKFLOW_TYPE } from '../workflows/contract';
+import { BIT_RATE_MBPS, DEFAULT_TASK_QUEUE, WORKFLOW_TYPE } from '../workflows/contract';
 import {
   BATCH_WORKFLOW_TYPE,
-  QUERY_BATCH_PROGRESS,
   type BatchInput,
   type BatchOutput,
   type BatchProgress,
@@ -13,12 +12,14 @@ import {
   type Manifest,
 } from '../workflows/batchContract';
 import { failureMessage } from '../workflows/failureMessage';
-import { describeLocation, idFragment, stableHash, workflowIdFor } from '../workflows/ids';
-import { progressQuery } from '../workflows/signals';
+import { idFragment, stableHash, workflowIdFor } from '../workflows/ids';
+import { describeLocation } from '../workflows/locations';
+import { batchProgressQuery, progressQuery } from '../workflows/signals';
 
 export type { Destination, Progress, Source, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
-export { ErrorTypes } from '../workflows/contract';
-export { describeLocation, redactUrl, workflowIdFor } from '../workflows/ids';
+export { BIT_RATE_MBPS, ErrorTypes } from '../workflows/contract';
+export { workflowIdFor } from '../workflows/ids';
+export { describeLocation, redactUrl } from '../workflows/locations';
 export { failureMessage } from '../workflows/failureMessage';
 export type { BatchInput, BatchItemResult, BatchOutput, BatchProgress, BatchSummary, Manifest } from '../workflows/batchContract';
 
@@ -66,8 +67,7 @@ export class VsrClient {
         memo: {
           source: describeLocation(input.source),
           destination: describeLocation(input.destination),
-          bitRate: input.bitRate ?? 10,
-          provider: input.provider ?? 'worker default',
+          bitRateMbps: input.bitRateMbps ?? BIT_RATE_MBPS.default,
         },
       });
     } catch (err) {
@@ -93,7 +93,7 @@ export class VsrClient {
   }
 
   batchProgress(workflowId: string): Promise<BatchProgress> {
-    return this.client.workflow.getHandle(workflowId).query<BatchProgress>(QUERY_BATCH_PROGRESS);
+    return this.client.workflow.getHandle(workflowId).query(batchProgressQuery);
   }
 
   batchResult(workflowId: string): Promise<BatchSummary> {

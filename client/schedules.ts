@@ -10,7 +10,7 @@ export type OverlapName = 'skip' | 'buffer_one' | 'buffer_all' | 'cancel_other' 
 export const OVERLAP_NAMES: OverlapName[] = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
 
 export function overlapPolicy(name: OverlapName): ScheduleOverlapPolicy {
-  return ScheduleOverlapPolicy[name.toUpperCase() as keyof typeof ScheduleOverlapPolicy] as ScheduleOverlapPolicy;
+  return ScheduleOverlapPolicy[name.toUpperCase() as keyof typeof ScheduleOverlapPolicy];
 }
 
 export interface BatchScheduleOptions {

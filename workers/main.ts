@@ -1,7 +1,7 @@
 // `vsr worker` (also runnable as `node dist/workers/main.js`): a worker from the environment, stopped gracefully.
 import { Client } from '@temporalio/client';
-import { loadConfig, DEFAULT_TEMPORAL_PORT } from './config';
-import { connectClient, connectWorker } from './connection';
+import { loadConfig, DEFAULT_TEMPORAL_PORT } from '../config';
+import { connectClient, connectWorker } from '../config/connection';
 import { createWorkers } from './worker';
 
 export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<void> {

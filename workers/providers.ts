@@ -3,9 +3,9 @@ import Credential from '@alicloud/credentials';
 import { createObjectStorage } from '../activities/provider/oss';
 import { createViapiClient } from '../activities/provider/viapi';
 import type { ActivityDeps } from '../activities/deps';
-import { ConfigError, type Config } from './config';
+import { ConfigError, type Config } from '../config';
 
-export type ProviderDeps = Pick<ActivityDeps, 'provider' | 'viapi' | 'storage' | 'workBucket' | 'providerReadsUrls'>;
+export type ProviderDeps = Pick<ActivityDeps, 'provider' | 'viapi' | 'storage' | 'workBucket'>;
 
 export function buildProvider(config: Config): ProviderDeps {
   if (config.provider === 'local') {
@@ -17,7 +17,6 @@ export function buildProvider(config: Config): ProviderDeps {
       viapi: createViapiClient({ endpoint: viapi.host, protocol: viapi.protocol === 'https:' ? 'https' : 'http', credential }),
       storage: createObjectStorage({ endpoint: l.ossEndpoint, credential, pathStyle: true }),
       workBucket: l.bucket,
-      providerReadsUrls: true,
     };
   }
   const a = config.alibaba;
@@ -29,6 +28,5 @@ export function buildProvider(config: Config): ProviderDeps {
     viapi: createViapiClient({ endpoint: a.viapiEndpoint, protocol: 'https', credential }),
     storage: createObjectStorage({ endpoint: a.ossEndpoint, region: a.ossRegion, credential, pathStyle: false }),
     workBucket: a.bucket,
-    providerReadsUrls: true,
   };
 }

@@ -1,23 +1,21 @@
 // vsr's workers: the main task queue (workflows and activities) and the rate-limited submit queue.
 import fs from 'node:fs';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
-import type { Config } from './config';
+import type { Config } from '../config';
+import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from './bundle';
 import { buildProvider } from './providers';
-
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.js');
 
 export interface WorkerOptions {
   config: Config;
   connection: NativeConnection;
   /** Used to send progress signals to workflows and to look up batch items. */
   client: Client;
-  /** A pre-built bundle saves the webpack step (tests start many workers). */
-  workflowBundle?: WorkflowBundle;
+  /** A bundle to use instead of the pre-built one (or of bundling at start when that is stale). */
+  workflowBundle?: WorkflowBundleOption;
   /** Overrides for tests (a controlled clock, a different provider client). */
   deps?: Partial<ActivityDeps>;
 }
@@ -38,6 +36,10 @@ export class VsrWorkers {
   }
 }
 
+function workflowSource(bundle: WorkflowBundleOption | undefined): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  return bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH };
+}
+
 export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   await fs.promises.mkdir(o.config.workDir, { recursive: true });
   const deps: ActivityDeps = {
@@ -56,7 +58,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   const main = await Worker.create({
     ...common,
     taskQueue: o.config.taskQueue,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowSource(o.workflowBundle ?? prebuiltWorkflowBundle()),
     activities,
     maxConcurrentActivityTaskExecutions: o.config.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: o.config.maxConcurrentWorkflowTasks,

@@ -4,7 +4,6 @@ import {
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   continueAsNew,
-  defineQuery,
   isCancellation,
   log,
   proxyActivities,
@@ -15,18 +14,25 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import type { BatchCounts, BatchInput, BatchItemResult, BatchProgress, BatchSummary, ItemStatus } from './batchContract';
-import { QUERY_BATCH_PROGRESS } from './batchContract';
-import type { SuperResolveInput, SuperResolveResult } from './contract';
+import {
+  BATCH_LIMITS,
+  type BatchCounts,
+  type BatchInput,
+  type BatchItemResult,
+  type BatchPage,
+  type BatchProgress,
+  type BatchSummary,
+} from './batchContract';
+import { ErrorTypes, type SuperResolveResult } from './contract';
 import { failureMessage } from './failureMessage';
-import { describeLocation } from './ids';
+import { describeLocation } from './locations';
 import { VSR_BATCH } from './searchAttributes';
+import { batchProgressQuery } from './signals';
 import { superResolveVideo } from './superResolve';
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Items listed per run by default; each run drains its page, then continues as new, so history stays small at any size. */
-export const BATCH_PAGE_SIZE = 100;
+/** Failures and skips the progress query shows (the summary has all of them). */
 const RECENT = 20;
 
 const { listBatchItems, describeItem, writeBatchPage, writeBatchSummary, readBatchMarker, writeBatchMarker } = proxyActivities<Activities>({
@@ -37,12 +43,11 @@ const { listBatchItems, describeItem, writeBatchPage, writeBatchSummary, readBat
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: ['InvalidSource', 'SourceNotFound'],
+    nonRetryableErrorTypes: [ErrorTypes.InvalidSource, ErrorTypes.SourceNotFound],
   },
 });
 
-export const batchProgressQuery = defineQuery<BatchProgress>(QUERY_BATCH_PROGRESS);
-
+/** What a run hands to the next one through continue-as-new. */
 interface BatchState {
   startedAt: number;
   since?: number;
@@ -53,121 +58,142 @@ interface BatchState {
   recent: BatchProgress['recent'];
 }
 
+/** One page per workflow run: list it, run its videos as children, write its rows; then the next run, or the summary. */
 export async function vsrBatch(input: BatchInput, carried?: BatchState): Promise<BatchSummary> {
-  const state: BatchState = carried ?? {
-    startedAt: Date.now(),
-    offset: 0,
-    page: 0,
-    total: 0,
-    counts: { done: 0, failed: 0, skipped: 0 },
-    recent: [],
-  };
-  const progress: BatchProgress = {
-    batchId: input.batchId,
-    stage: 'listing',
-    total: state.total,
-    running: 0,
-    recent: state.recent,
-    ...state.counts,
-  };
-  setHandler(batchProgressQuery, () => ({ ...progress, ...state.counts, recent: state.recent }));
-  const concurrency = Math.min(100, Math.max(1, input.concurrency ?? 4));
-  const { taskQueue } = workflowInfo();
-  if (!carried) {
-    upsertSearchAttributes([{ key: VSR_BATCH, value: input.batchId }]);
-    if (input.sinceLastSuccess) state.since = await readBatchMarker({ output: input.output });
-  }
-
-  function record(rows: BatchItemResult[], row: BatchItemResult): void {
-    rows.push(row);
-    state.counts[row.status] += 1;
-    if (row.status !== 'done')
-      state.recent = [...state.recent, { source: row.source, status: row.status, reason: row.reason ?? '' }].slice(-RECENT);
-  }
-
+  const run = new BatchRun(input, carried);
+  setHandler(batchProgressQuery, () => run.progress());
   try {
-    for (;;) {
-      progress.stage = 'listing';
-      const page = await listBatchItems({
-        batch: input,
-        since: state.since,
-        offset: state.offset,
-        limit: Math.min(500, Math.max(1, input.pageSize ?? BATCH_PAGE_SIZE)),
-        forceTag: input.force ? `f${state.startedAt}` : undefined,
-      });
-      state.total = page.total;
-      progress.total = page.total;
-      progress.stage = 'running';
-      const rows: BatchItemResult[] = [];
-      const running = new Set<Promise<void>>();
-
-      for (const item of page.items) {
-        while (running.size >= concurrency) await Promise.race(running);
-        const base = {
-          source: describeLocation(item.source),
-          destination: describeLocation(item.destination),
-          workflowId: item.workflowId,
-        };
-        const childInput: SuperResolveInput = { source: item.source, destination: item.destination, bitRate: item.bitRate };
-        let child;
-        try {
-          child = await startChild(superResolveVideo, {
-            workflowId: item.workflowId,
-            taskQueue,
-            args: [childInput],
-            // A video done before (by any batch or `vsr upscale`) is not redone; a failed one may be retried.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            // Cancelling the batch cancels its videos, and their compensations run.
-            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-            memo: { source: base.source, destination: base.destination, batchId: input.batchId },
-            searchAttributes: { VsrBatchId: [input.batchId] },
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          const earlier = await describeItem({ workflowId: item.workflowId });
-          const reason = earlier.status === 'COMPLETED' ? 'already done' : `already ${earlier.status.toLowerCase()} elsewhere`;
-          record(rows, { ...base, status: 'skipped', reason, ...earlier.result });
-          continue;
-        }
-        const settled: Promise<void> = child
-          .result()
-          .then(
-            (r: SuperResolveResult) => record(rows, { ...base, status: 'done', jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 }),
-            (err: unknown) => record(rows, { ...base, status: 'failed' as ItemStatus, reason: failureMessage(err) }),
-          )
-          .finally(() => {
-            running.delete(settled);
-            progress.running = running.size;
-          });
-        running.add(settled);
-        progress.running = running.size;
-      }
-      await Promise.all(running);
-      await writeBatchPage({ batchId: input.batchId, output: input.output, page: state.page, rows });
-      state.page += 1;
-      state.offset += page.items.length;
-      if (state.offset >= page.total || page.items.length === 0) break;
-      await continueAsNew<typeof vsrBatch>(input, state);
+    if (!carried) {
+      upsertSearchAttributes([{ key: VSR_BATCH, value: input.batchId }]);
+      if (input.sinceLastSuccess) run.state.since = await readBatchMarker({ output: input.output });
     }
+    const page = await listPage(run);
+    const rows = await runPage(run, page);
+    await writeBatchPage({ batchId: input.batchId, output: input.output, page: run.state.page, rows });
+    run.state.page += 1;
+    run.state.offset += page.items.length;
+    if (run.state.offset < page.total && page.items.length > 0) await continueAsNew<typeof vsrBatch>(input, run.state);
+    return await summarize(run);
   } catch (err) {
     // Continue-as-new and cancellation pass through untouched; anything else is logged with the batch id.
     if (!(err instanceof ContinueAsNew) && !isCancellation(err))
       log.error('batch failed', { batchId: input.batchId, error: failureMessage(err) });
     throw err;
   }
+}
 
-  progress.stage = 'summarizing';
-  const finishedAt = new Date(Date.now()).toISOString();
+class BatchRun {
+  readonly state: BatchState;
+  stage: BatchProgress['stage'] = 'listing';
+  running = 0;
+
+  constructor(
+    readonly input: BatchInput,
+    carried?: BatchState,
+  ) {
+    this.state = carried ?? { startedAt: Date.now(), offset: 0, page: 0, total: 0, counts: { done: 0, failed: 0, skipped: 0 }, recent: [] };
+  }
+
+  progress(): BatchProgress {
+    const { total, counts, recent } = this.state;
+    return { batchId: this.input.batchId, stage: this.stage, total, running: this.running, recent, ...counts };
+  }
+
+  record(rows: BatchItemResult[], row: BatchItemResult): void {
+    rows.push(row);
+    this.state.counts[row.status] += 1;
+    if (row.status !== 'done')
+      this.state.recent = [...this.state.recent, { source: row.source, status: row.status, reason: row.reason ?? '' }].slice(-RECENT);
+  }
+}
+
+async function listPage(run: BatchRun): Promise<BatchPage> {
+  const { input, state } = run;
+  run.stage = 'listing';
+  const { min, max } = BATCH_LIMITS.pageSize;
+  const page = await listBatchItems({
+    batch: input,
+    since: state.since,
+    offset: state.offset,
+    limit: Math.min(max, Math.max(min, input.pageSize ?? BATCH_LIMITS.pageSize.default)),
+    forceTag: input.force ? `f${state.startedAt}` : undefined,
+  });
+  state.total = page.total;
+  return page;
+}
+
+/** The page's videos as child pipelines, at most `concurrency` at once; one bad video fails only itself. */
+async function runPage(run: BatchRun, page: BatchPage): Promise<BatchItemResult[]> {
+  const { min, max } = BATCH_LIMITS.concurrency;
+  const concurrency = Math.min(max, Math.max(min, run.input.concurrency ?? BATCH_LIMITS.concurrency.default));
+  run.stage = 'running';
+  const rows: BatchItemResult[] = [];
+  const running = new Set<Promise<void>>();
+  for (const item of page.items) {
+    while (running.size >= concurrency) await Promise.race(running);
+    const base = { source: describeLocation(item.source), destination: describeLocation(item.destination), workflowId: item.workflowId };
+    const child = await startItem(run, item, base);
+    if (!child) {
+      run.record(rows, { ...base, ...(await describeEarlier(item.workflowId)) });
+      continue;
+    }
+    const settled: Promise<void> = child
+      .result()
+      .then(
+        (r: SuperResolveResult) => run.record(rows, { ...base, status: 'done', jobId: r.jobId, sizeBytes: r.sizeBytes, sha256: r.sha256 }),
+        (err: unknown) => run.record(rows, { ...base, status: 'failed', reason: failureMessage(err) }),
+      )
+      .finally(() => {
+        running.delete(settled);
+        run.running = running.size;
+      });
+    running.add(settled);
+    run.running = running.size;
+  }
+  await Promise.all(running);
+  return rows;
+}
+
+/** Starts one video's pipeline; undefined when its workflow id was started before (by any batch or `vsr upscale`). */
+async function startItem(run: BatchRun, item: BatchPage['items'][number], base: { source: string; destination: string }) {
+  try {
+    return await startChild(superResolveVideo, {
+      workflowId: item.workflowId,
+      taskQueue: workflowInfo().taskQueue,
+      args: [{ source: item.source, destination: item.destination, bitRateMbps: item.bitRateMbps }],
+      // A video done before is not redone; a failed one may be retried.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      // Cancelling the batch cancels its videos, and their compensations run.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      memo: { ...base, batchId: run.input.batchId },
+      searchAttributes: { VsrBatchId: [run.input.batchId] },
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+    throw err;
+  }
+}
+
+/** A skipped item's row: what became of the earlier workflow with its id. */
+async function describeEarlier(workflowId: string): Promise<Pick<BatchItemResult, 'status' | 'reason' | 'jobId' | 'sizeBytes' | 'sha256'>> {
+  const earlier = await describeItem({ workflowId });
+  const reason = earlier.status === 'COMPLETED' ? 'already done' : `already ${earlier.status.toLowerCase()} elsewhere`;
+  return { status: 'skipped', reason, ...earlier.result };
+}
+
+/** The JSON and CSV summaries; only a clean run moves the "new since" mark, so failed videos are listed again next time. */
+async function summarize(run: BatchRun): Promise<BatchSummary> {
+  const { input, state } = run;
+  run.stage = 'summarizing';
   const header = {
     batchId: input.batchId,
     total: state.total,
     ...state.counts,
     startedAt: new Date(state.startedAt).toISOString(),
-    finishedAt,
+    finishedAt: new Date(Date.now()).toISOString(),
   };
   const written = await writeBatchSummary({ batchId: input.batchId, output: input.output, pages: state.page, header });
-  // Only a clean run moves the "new since" mark: failed videos must be picked up again next time.
   if (state.counts.failed === 0) await writeBatchMarker({ output: input.output, startedAt: state.startedAt, batchId: input.batchId });
-  progress.stage = 'done';
+  run.stage = 'done';
   return { ...header, summaryJson: written.json, summaryCsv: written.csv };
 }

@@ -5,7 +5,8 @@ import type { Destination, Source } from './contract';
 export interface BatchItemSpec {
   source: Source;
   destination: Destination;
-  bitRate?: number;
+  /** Output bitrate in Mbps (see SuperResolveInput.bitRateMbps). */
+  bitRateMbps?: number;
 }
 
 /** Where the list of videos comes from. Folders and prefixes are listed (sorted) page by page. */
@@ -22,9 +23,9 @@ export interface BatchInput {
   batchId: string;
   manifest: Manifest;
   output: BatchOutput;
-  /** Default bitrate for items that name none. */
-  bitRate?: number;
-  /** Videos in flight at once for this batch (the submit rate is limited account-wide anyway). */
+  /** Default bitrate (Mbps) for items that name none. */
+  bitRateMbps?: number;
+  /** Videos in flight at once for this batch, default 4, at most 100 (the submit rate is limited account-wide anyway). */
   concurrency?: number;
   /** Redo videos already done (a new child id for each), paying again. */
   force?: boolean;
@@ -77,6 +78,13 @@ export interface BatchPage {
   items: Array<BatchItemSpec & { workflowId: string }>;
   total: number;
 }
+
+/** Bounds and defaults of a batch's knobs; outside the bounds a value is clamped. */
+export const BATCH_LIMITS = {
+  concurrency: { min: 1, max: 100, default: 4 },
+  /** Items listed per workflow run: each run drains its page, then continues as new, so history stays small at any size. */
+  pageSize: { min: 1, max: 500, default: 100 },
+} as const;
 
 export const BATCH_WORKFLOW_TYPE = 'vsrBatch';
 export const QUERY_BATCH_PROGRESS = 'batchProgress';

@@ -9,17 +9,22 @@ export type Destination = { kind: 'local'; path: string } | { kind: 'oss'; bucke
 
 export type ProviderName = 'local' | 'alibaba';
 
+/** The provider's output bitrate: an integer number of Mbps in [min, max], `default` when none is asked for. */
+export const BIT_RATE_MBPS = { min: 1, max: 100, default: 10 } as const;
+
 export interface SuperResolveInput {
   source: Source;
   destination: Destination;
-  /** Output bitrate in Mbps, an integer 1..100; the provider defaults to 10. */
-  bitRate?: number;
+  /** Output bitrate in Mbps, an integer in BIT_RATE_MBPS (1..100); the provider's default when absent. */
+  bitRateMbps?: number;
   /** ISO-8601 time after which the workflow gives up (cleaning up what it made). */
   deadline?: string;
-  /** Provider the worker should use; informational for visibility (the worker's config decides). */
-  provider?: ProviderName;
   /** Polls per workflow run before continue-as-new (default 500): the history budget of long jobs. */
   pollsPerRun?: number;
+  /** Wait before resubmitting a job the provider answered LIMIT_RETRY_FAILED (default 60 s). */
+  resubmitDelayMs?: number;
+  /** Resubmits after LIMIT_RETRY_FAILED before failing with ProviderRetryLimit (default 3). */
+  maxResubmits?: number;
 }
 
 export interface VideoFacts {
@@ -28,6 +33,7 @@ export interface VideoFacts {
   width: number;
   height: number;
   durationSeconds: number;
+  /** Bits per second, as ffprobe reports it. */
   bitRate: number;
   sizeBytes: number;
   hasAudio: boolean;
@@ -42,7 +48,8 @@ export interface SuperResolveResult {
   width: number;
   height: number;
   durationSeconds: number;
-  bitRate: number;
+  /** The output's video bitrate as probed, in bits per second. */
+  bitRateBps: number;
   jobId: string;
   /** Milliseconds spent in each stage. */
   timings: Partial<Record<Stage, number>>;
@@ -87,8 +94,6 @@ export const ErrorTypes = {
   ProviderAuth: 'ProviderAuth',
   OutputInvalid: 'OutputInvalid',
   DeadlineExceeded: 'DeadlineExceeded',
-  /** Retryable: the provider said "not yet"; benign. */
-  JobNotReady: 'JobNotReady',
   /** Retryable: the signed result URL expired before the download completed. */
   ResultUrlExpired: 'ResultUrlExpired',
   /** Retryable: a submit whose outcome is unknown and could not yet be reconciled. */

@@ -1,5 +1,6 @@
 // Stable ids, computable in workflows, activities and clients alike (no Node crypto: workflow code must stay pure).
-import type { Destination, Source, SuperResolveInput } from './contract';
+import { BIT_RATE_MBPS, type SuperResolveInput } from './contract';
+import { describeLocation } from './locations';
 
 /** 64-bit FNV-1a as 16 hex digits; for ids, not for security. */
 export function stableHash(text: string): string {
@@ -19,24 +20,13 @@ export function idFragment(name: string, max = 40): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, max);
 }
 
-/** A URL without its query string: signatures and tokens stay out of ids, memos and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\?.*$/, '?…');
-}
-
-export function describeLocation(s: Source | Destination): string {
-  if (s.kind === 'local') return s.path;
-  if (s.kind === 'oss') return `oss://${s.bucket}/${s.key}`;
-  return redactUrl(s.url);
-}
-
 /**
  * The workflow id of one video's job: from the caller's key when given, else from what determines the
  * output (source, destination, bitrate). Same id, same workflow: a second start never pays again.
  */
 export function workflowIdFor(input: SuperResolveInput, key?: string): string {
   const sourceText = input.source.kind === 'url' ? input.source.url : describeLocation(input.source);
-  const basis = key ?? JSON.stringify([sourceText, describeLocation(input.destination), input.bitRate ?? 10]);
+  const basis = key ?? JSON.stringify([sourceText, describeLocation(input.destination), input.bitRateMbps ?? BIT_RATE_MBPS.default]);
   const readable = idFragment(key ?? describeLocation(input.source).split('/').pop() ?? 'video');
   return `vsr-${readable}-${stableHash(basis)}`;
 }

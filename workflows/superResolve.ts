@@ -15,19 +15,13 @@ import {
 import type { createActivities } from '../activities';
 import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
-import {
-  ErrorTypes,
-  submitTaskQueue,
-  type JobStatus,
-  type Progress,
-  type Stage,
-  type SuperResolveInput,
-  type SuperResolveResult,
-  type VideoFacts,
-} from './contract';
-import { MAX_RESUBMITS, POLLS_PER_RUN, RESUBMIT_DELAY_MS, pollDelayMs } from './pollSchedule';
-import { VSR_PROVIDER, VSR_STAGE } from './searchAttributes';
+import { ErrorTypes, submitTaskQueue, type JobStatus, type SuperResolveInput, type SuperResolveResult } from './contract';
+import { PipelineRun, type CarriedState } from './pipelineRun';
+import { pollDelayMs } from './pollSchedule';
+import { VSR_PROVIDER } from './searchAttributes';
 import { progressQuery, transferProgressSignal } from './signals';
+
+export type { CarriedState } from './pipelineRun';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -95,23 +89,151 @@ const { removeTemporaryObjects, removePartialOutput } = proxyActivities<Activiti
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
-/** What a run hands to the next one through continue-as-new. */
-export interface CarriedState {
-  facts: VideoFacts;
-  providerSource: ProviderSource;
-  jobId: string;
-  knownJobIds: string[];
-  resubmits: number;
-  pollCount: number;
-  submits: number;
-  timings: SuperResolveResult['timings'];
-  compensations: Compensation[];
+/** The design card: start (validate, upload, submit), await the result, deliver it; on failure, compensate. */
+export async function superResolveVideo(input: SuperResolveInput, carried?: CarriedState): Promise<SuperResolveResult> {
+  const run = new PipelineRun(input, carried);
+  setHandler(progressQuery, () => run.progress());
+  setHandler(transferProgressSignal, (p) => run.transferred(p));
+  try {
+    if (carried) run.enter('polling');
+    else await start(run);
+    await awaitResult(run);
+    return await deliver(run);
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err; // not a failure: the next run carries the saga on
+    await compensate(run, err);
+    throw err;
+  }
 }
 
-export async function superResolveVideo(input: SuperResolveInput, carried?: CarriedState): Promise<SuperResolveResult> {
-  const { workflowId, taskQueue } = workflowInfo();
-  const { submitJob } = proxyActivities<Activities>({
-    taskQueue: submitTaskQueue(taskQueue), // rate-limited queue: the provider allows about 2 submits/s per account
+/** Validate, upload what the provider cannot read itself, submit. */
+async function start(run: PipelineRun): Promise<void> {
+  const { input, workflowId } = run;
+  run.enter('validating');
+  const validated = await validateInput(input);
+  upsertSearchAttributes([{ key: VSR_PROVIDER, value: validated.provider }]);
+  run.facts = validated.facts;
+  run.checkDeadline();
+  run.providerSource = validated.providerSource;
+  if (!run.providerSource) {
+    run.enter('uploading');
+    const prefix = `vsr-tmp/${workflowId}/`;
+    // Registered before the upload: a half-finished multipart upload needs undoing too.
+    run.saga.push({ kind: 'removeTemporaryObjects', bucket: validated.workBucket, prefix });
+    const uploaded = await uploadSource({ workflowId, source: input.source, bucket: validated.workBucket, key: `${prefix}source` });
+    run.providerSource = { kind: 'oss', bucket: uploaded.bucket, key: uploaded.key };
+    run.checkDeadline();
+  }
+  await submit(run);
+}
+
+/** One submit, first or after LIMIT_RETRY_FAILED: jobs this workflow already had are never adopted again. */
+async function submit(run: PipelineRun): Promise<void> {
+  run.enter('submitting');
+  const { jobId } = await submitActivity()({
+    workflowId: run.workflowId,
+    providerSource: run.providerSource as ProviderSource,
+    bitRateMbps: run.input.bitRateMbps,
+    notBefore: Date.now(),
+    excludeJobIds: run.knownJobIds,
+  });
+  run.jobSubmitted(jobId);
+  run.enter('polling');
+}
+
+/** Durable-timer polling: a timer, then a short poll activity, backing off to a cap; resubmits; continue-as-new. */
+async function awaitResult(run: PipelineRun): Promise<void> {
+  for (;;) {
+    run.checkDeadline();
+    await sleep(Math.max(1, Math.min(run.msUntilDeadline(), pollDelayMs(run.pollsThisRun, Math.random()))));
+    const jobId = run.jobId as string;
+    const polled = await pollJob({ jobId });
+    run.polled(polled.status);
+    if (polled.status === 'PROCESS_SUCCESS') return;
+    if (polled.status === 'LIMIT_RETRY_FAILED') {
+      await resubmitLater(run);
+      continue;
+    }
+    if (polled.status !== 'QUEUING' && polled.status !== 'PROCESSING')
+      throw jobFailure(polled.status, jobId, polled.errorCode, polled.errorMessage);
+    if (run.pollsThisRun >= run.limits.pollsPerRun || workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof superResolveVideo>(run.input, run.carry());
+  }
+}
+
+/** The provider asked to submit again later: wait, then resubmit, a bounded number of times. */
+async function resubmitLater(run: PipelineRun): Promise<void> {
+  const { maxResubmits, resubmitDelayMs } = run.limits;
+  if (run.resubmits >= maxResubmits)
+    throw ApplicationFailure.nonRetryable(
+      `provider asked to retry later ${run.resubmits + 1} times (job ${run.jobId}); giving up after ${maxResubmits} resubmits`,
+      ErrorTypes.ProviderRetryLimit,
+    );
+  run.resubmits += 1;
+  await sleep(resubmitDelayMs);
+  await submit(run);
+}
+
+/** Download before the result URL expires, verified, then remove the temporaries. */
+async function deliver(run: PipelineRun): Promise<SuperResolveResult> {
+  const { input, workflowId, facts } = run;
+  const jobId = run.jobId as string;
+  run.checkDeadline();
+  run.enter('downloading');
+  run.saga.push({ kind: 'removePartialOutput', destination: input.destination, workflowId });
+  const downloaded = await downloadResult({
+    workflowId,
+    jobId,
+    destination: input.destination,
+    expectedWidth: (facts?.width ?? 0) * 2,
+    expectedHeight: (facts?.height ?? 0) * 2,
+  });
+  run.enter('cleaning-up');
+  for (const c of run.saga.filter((c) => c.kind === 'removeTemporaryObjects')) {
+    // Leftover temporaries must not fail a finished job; they are logged for a later sweep.
+    await removeTemporaryObjects(c).catch((err) =>
+      log.warn('temporary objects left behind', { compensation: describeCompensation(c), error: String(err) }),
+    );
+  }
+  run.enter('done');
+  const { width, height, durationSeconds, bitRate } = downloaded.facts;
+  const { sizeBytes, sha256 } = downloaded;
+  return {
+    destination: input.destination,
+    sizeBytes,
+    sha256,
+    width,
+    height,
+    durationSeconds,
+    bitRateBps: bitRate,
+    jobId,
+    timings: run.timings,
+  };
+}
+
+/** Undo newest-first, even when the workflow was cancelled; the caller then sees the original error. */
+async function compensate(run: PipelineRun, err: unknown): Promise<void> {
+  run.failed(err);
+  run.enter('cleaning-up');
+  await CancellationScope.nonCancellable(async () => {
+    for (const c of [...run.saga].reverse()) {
+      try {
+        await undo(c);
+      } catch (undoErr) {
+        log.error('compensation failed', { compensation: describeCompensation(c), error: String(undoErr) });
+      }
+    }
+  });
+  run.enter('failed');
+}
+
+function undo(c: Compensation): Promise<unknown> {
+  return c.kind === 'removeTemporaryObjects' ? removeTemporaryObjects(c) : removePartialOutput(c);
+}
+
+function submitActivity() {
+  return proxyActivities<Activities>({
+    taskQueue: submitTaskQueue(workflowInfo().taskQueue), // rate-limited queue: the provider allows about 2 submits/s per account
     scheduleToStartTimeout: '1 hour', // waiting in line for the rate limit is fine; no submit worker at all is not
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '15s',
@@ -123,176 +245,7 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
       maximumAttempts: 20,
       nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS,
     },
-  });
-  const progress: Progress = {
-    stage: carried ? 'polling' : 'validating',
-    bytesDone: 0,
-    bytesTotal: 0,
-    percent: 0,
-    pollCount: carried?.pollCount ?? 0,
-    submits: carried?.submits ?? 0,
-    jobId: carried?.jobId,
-  };
-  const timings: SuperResolveResult['timings'] = { ...carried?.timings };
-  const compensations: Compensation[] = [...(carried?.compensations ?? [])];
-  let stageStarted = Date.now();
-
-  setHandler(progressQuery, () => progress);
-  setHandler(transferProgressSignal, (p) => {
-    if (p.stage !== progress.stage) return; // a late report from a finished stage
-    progress.bytesDone = p.bytesDone;
-    progress.bytesTotal = p.bytesTotal;
-    progress.percent = p.bytesTotal > 0 ? Math.round((1000 * p.bytesDone) / p.bytesTotal) / 10 : 0;
-  });
-
-  function enter(stage: Stage): void {
-    const now = Date.now();
-    if (progress.stage !== stage) timings[progress.stage] = (timings[progress.stage] ?? 0) + (now - stageStarted);
-    stageStarted = now;
-    Object.assign(progress, { stage, bytesDone: 0, bytesTotal: 0, percent: stage === 'done' ? 100 : 0 });
-    upsertSearchAttributes([{ key: VSR_STAGE, value: stage }]);
-  }
-
-  const deadline = input.deadline ? Date.parse(input.deadline) : undefined;
-  function checkDeadline(): void {
-    if (deadline !== undefined && Date.now() > deadline) {
-      throw ApplicationFailure.nonRetryable(`deadline ${input.deadline} passed during ${progress.stage}`, ErrorTypes.DeadlineExceeded);
-    }
-  }
-
-  try {
-    let state: CarriedState;
-    if (carried) {
-      state = carried;
-      enter('polling');
-    } else {
-      enter('validating');
-      const validated = await validateInput(input);
-      upsertSearchAttributes([{ key: VSR_PROVIDER, value: validated.provider }]);
-      checkDeadline();
-
-      let providerSource = validated.providerSource;
-      if (!providerSource) {
-        enter('uploading');
-        const prefix = `vsr-tmp/${workflowId}/`;
-        // Registered before the upload: a half-finished multipart upload needs undoing too.
-        compensations.push({ kind: 'removeTemporaryObjects', bucket: validated.workBucket, prefix });
-        const uploaded = await uploadSource({ workflowId, source: input.source, bucket: validated.workBucket, key: `${prefix}source` });
-        providerSource = { kind: 'oss', bucket: uploaded.bucket, key: uploaded.key };
-        checkDeadline();
-      }
-
-      enter('submitting');
-      const submitted = await submitJob({ workflowId, providerSource, bitRate: input.bitRate, notBefore: Date.now(), excludeJobIds: [] });
-      progress.submits += 1;
-      progress.jobId = submitted.jobId;
-      state = {
-        facts: validated.facts,
-        providerSource,
-        jobId: submitted.jobId,
-        knownJobIds: [submitted.jobId],
-        resubmits: 0,
-        pollCount: 0,
-        submits: progress.submits,
-        timings,
-        compensations,
-      };
-      enter('polling');
-    }
-
-    // Durable-timer polling: a timer, then a short poll activity, backing off to a cap.
-    let pollsThisRun = 0;
-    for (;;) {
-      checkDeadline();
-      const remaining = deadline === undefined ? Infinity : deadline - Date.now();
-      await sleep(Math.max(1, Math.min(remaining, pollDelayMs(pollsThisRun, Math.random()))));
-      const result = await pollJob({ jobId: state.jobId });
-      state.pollCount += 1;
-      pollsThisRun += 1;
-      progress.pollCount = state.pollCount;
-      progress.providerStatus = result.status;
-      if (result.status === 'PROCESS_SUCCESS') break;
-      if (result.status === 'LIMIT_RETRY_FAILED') {
-        if (state.resubmits >= MAX_RESUBMITS) {
-          throw ApplicationFailure.nonRetryable(
-            `provider asked to retry later ${state.resubmits + 1} times (job ${state.jobId}); giving up after ${MAX_RESUBMITS} resubmits`,
-            ErrorTypes.ProviderRetryLimit,
-          );
-        }
-        state.resubmits += 1;
-        await sleep(RESUBMIT_DELAY_MS);
-        enter('submitting');
-        const again = await submitJob({
-          workflowId,
-          providerSource: state.providerSource,
-          bitRate: input.bitRate,
-          notBefore: Date.now(),
-          excludeJobIds: state.knownJobIds,
-        });
-        state.submits += 1;
-        progress.submits = state.submits;
-        state.jobId = again.jobId;
-        state.knownJobIds.push(again.jobId);
-        progress.jobId = again.jobId;
-        enter('polling');
-        continue;
-      }
-      if (result.status !== 'QUEUING' && result.status !== 'PROCESSING')
-        throw jobFailure(result.status, state.jobId, result.errorCode, result.errorMessage);
-      if (pollsThisRun >= Math.max(1, input.pollsPerRun ?? POLLS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
-        timings.polling = (timings.polling ?? 0) + (Date.now() - stageStarted);
-        await continueAsNew<typeof superResolveVideo>(input, { ...state, timings, compensations });
-      }
-    }
-
-    checkDeadline();
-    enter('downloading');
-    compensations.push({ kind: 'removePartialOutput', destination: input.destination, workflowId });
-    const downloaded = await downloadResult({
-      workflowId,
-      jobId: state.jobId,
-      destination: input.destination,
-      expectedWidth: state.facts.width * 2,
-      expectedHeight: state.facts.height * 2,
-    });
-
-    enter('cleaning-up');
-    for (const c of compensations.filter((c) => c.kind === 'removeTemporaryObjects')) {
-      // Leftover temporaries must not fail a finished job; they are logged for a later sweep.
-      await removeTemporaryObjects(c).catch((err) =>
-        log.warn('temporary objects left behind', { compensation: describeCompensation(c), error: String(err) }),
-      );
-    }
-    enter('done');
-    return {
-      destination: input.destination,
-      sizeBytes: downloaded.sizeBytes,
-      sha256: downloaded.sha256,
-      width: downloaded.facts.width,
-      height: downloaded.facts.height,
-      durationSeconds: downloaded.facts.durationSeconds,
-      bitRate: downloaded.facts.bitRate,
-      jobId: state.jobId,
-      timings,
-    };
-  } catch (err) {
-    if (err instanceof ContinueAsNew) throw err; // not a failure: the next run carries the saga on
-    progress.error = err instanceof Error ? err.message : String(err);
-    enter('cleaning-up');
-    // Undo newest-first, even when the workflow was cancelled; the caller sees the original error.
-    await CancellationScope.nonCancellable(async () => {
-      for (const c of [...compensations].reverse()) {
-        try {
-          if (c.kind === 'removeTemporaryObjects') await removeTemporaryObjects(c);
-          else await removePartialOutput(c);
-        } catch (undoErr) {
-          log.error('compensation failed', { compensation: describeCompensation(c), error: String(undoErr) });
-        }
-      }
-    });
-    enter('failed');
-    throw err;
-  }
+  }).submitJob;
 }
 
 function jobFailure(status: JobStatus, jobId: string, code?: string, message?: string): ApplicationFailure {

@@ -20,7 +20,8 @@ export interface JobListEntry extends JobResult {
 }
 
 export interface ViapiClient {
-  submit(videoUrl: string, bitRate: number | undefined): Promise<{ jobId: string }>;
+  /** `bitRateMbps` undefined: the provider's default. */
+  submit(videoUrl: string, bitRateMbps: number | undefined): Promise<{ jobId: string }>;
   getResult(jobId: string): Promise<JobResult>;
   /** Jobs submitted between two times (epoch ms), newest first, one page. */
   listJobs(startTime: number, endTime: number, pageNo: number, pageSize: number): Promise<{ total: number; jobs: JobListEntry[] }>;
@@ -71,7 +72,6 @@ export interface ViapiClientOptions {
 }
 
 export const VIAPI_VERSION = '2020-03-20';
-export const ALIBABA_VIAPI_ENDPOINT = 'videoenhan.cn-shanghai.aliyuncs.com';
 
 export function createViapiClient(o: ViapiClientOptions): ViapiClient {
   const config = new $OpenApiUtil.Config({
@@ -108,9 +108,9 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
   }
 
   return {
-    async submit(videoUrl, bitRate) {
-      const body = await call('SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRate });
-      const jobId = String(body.RequestId ?? '');
+    async submit(videoUrl, bitRateMbps) {
+      const body = await call('SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRateMbps });
+      const jobId = text(body.RequestId);
       if (!jobId) throw new ViapiCallError('unknown', 'MissingRequestId', 200, 'SuperResolveVideo answered without a RequestId');
       return { jobId };
     },
@@ -126,15 +126,20 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
         jobs: (data.Result ?? []).map((r) => {
           let videoUrl: string | undefined;
           try {
-            videoUrl = (JSON.parse(String(r.JobParams ?? '{}')) as { VideoUrl?: string }).VideoUrl;
+            videoUrl = (JSON.parse(text(r.JobParams) || '{}') as { VideoUrl?: string }).VideoUrl;
           } catch {
             videoUrl = undefined;
           }
-          return { ...toJobResult(r, ''), createdAt: Date.parse(String(r.GmtCreate ?? '')), videoUrl };
+          return { ...toJobResult(r, ''), createdAt: Date.parse(text(r.GmtCreate)), videoUrl };
         }),
       };
     },
   };
+}
+
+/** A JSON field the provider sends as a string (or a number): anything else reads as absent. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 }
 
 function toJobResult(data: Record<string, unknown>, fallbackId: string): JobResult {
@@ -147,10 +152,10 @@ function toJobResult(data: Record<string, unknown>, fallbackId: string): JobResu
     }
   }
   return {
-    jobId: String(data.JobId ?? fallbackId),
-    status: String(data.Status ?? 'QUEUING') as JobStatus,
+    jobId: text(data.JobId) || fallbackId,
+    status: (text(data.Status) || 'QUEUING') as JobStatus,
     resultUrl,
-    errorCode: data.ErrorCode ? String(data.ErrorCode) : undefined,
-    errorMessage: data.ErrorMessage ? String(data.ErrorMessage) : undefined,
+    errorCode: text(data.ErrorCode) || undefined,
+    errorMessage: text(data.ErrorMessage) || undefined,
   };
 }

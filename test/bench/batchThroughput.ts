@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchIdFor } from '../../client';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { runScript, withWorkingStack } from '../harness/stack';
 
 async function main(): Promise<void> {

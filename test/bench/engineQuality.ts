@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { cacheDir } from '../../client/embedded/tools';
+import { cacheDir } from '../../app/embedded/tools';
 import type { Engine, UpscaleOptions } from '../../localcloud/engine/engine';
 import { createEngine } from '../../localcloud/engine/engines';
 import { FfmpegEngine } from '../../localcloud/engine/ffmpegEngine';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { VsrClient } from '../../client';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
-import { loadConfig, type Config } from '../../workers/config';
+import { loadConfig, type Config } from '../../config';
 import { createWorkers, type VsrWorkers } from '../../workers/worker';
 import { startTemporal, workflowBundle } from './temporal';
 

@@ -1,17 +1,21 @@
 // An ephemeral real Temporal dev server (the pinned CLI) for tests, plus the pre-built workflow bundle.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import { findTemporalCli, temporalCliVersion } from '../../client/embedded/tools';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
+import { findTemporalCli, temporalCliVersion } from '../../app/embedded/tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { WORKFLOWS_PATH } from '../../workers/worker';
+import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from '../../workers/bundle';
 
 let runtimeInstalled = false;
 
+/** Expected workflow and activity failures would flood the log at WARN. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+}
+
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') }); // expected workflow failures would flood the log at WARN
-    runtimeInstalled = true;
-  }
+  installTestRuntime();
   const cli = findTemporalCli();
   if (!cli) throw new Error('no Temporal CLI: run `npm run setup` (it builds the pinned one) or set TEMPORAL_CLI');
   // CI greps this line: which real server the tests ran against.
@@ -26,9 +30,11 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundled once per test process: each Worker.create would otherwise run webpack again. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+let bundle: Promise<WorkflowBundleOption> | undefined;
+/** The build's pre-built bundle; after a bare `tsc`, one bundled here, once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= Promise.resolve(
+    prebuiltWorkflowBundle() ?? bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  );
   return bundle;
 }

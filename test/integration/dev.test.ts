@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { portAnswers } from '../../client/embedded/devServer';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { portAnswers } from '../../app/embedded/devServer';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { probe } from '../../activities/media';
 
 const VSR = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');
@@ -68,14 +68,23 @@ describe('vsr dev', () => {
     );
     dev = child;
     let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 90_000;
-    while (!out.includes('Ctrl-C stops everything')) {
-      if (child.exitCode !== null) throw new Error(`vsr dev exited early:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`vsr dev did not come up:\n${out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // Up when it prints its closing line; a start-up that exits first fails with what it printed.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`vsr dev did not come up:\n${out}`)), 90_000);
+      const collect = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Ctrl-C stops everything')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        reject(new Error(`vsr dev exited early:\n${out}`));
+      });
+    });
     return { child, output: () => out };
   }
 

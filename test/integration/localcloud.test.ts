@@ -15,7 +15,7 @@ import * as $dara from '@darabonba/typescript';
 import OSS from 'ali-oss';
 import { probe } from '../../activities/media';
 import { ViapiCallError, type ViapiClient } from '../../activities/provider/viapi';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
 import { ossFor, viapiFor } from '../harness/localcloudClients';
 import { rpcParams } from '../harness/rpc';
@@ -242,7 +242,7 @@ describe('local Alibaba stand-in', () => {
             TotalRecord: 3,
             Result: [(page.Data as { Result: unknown[] }).Result[0]],
           });
-          assert.equal(((page.Data as { Result: Array<{ JobId: string }> }).Result[0] as { JobId: string }).JobId, jobs[0], 'newest first');
+          assert.equal((page.Data as { Result: Array<{ JobId: string }> }).Result[0].JobId, jobs[0], 'newest first');
           own.clock.advance(5000);
           await assert.rejects(
             list({ StartTime: beijing(start), EndTime: beijing(start + 24 * 3600_000 + 1000) }),
@@ -488,8 +488,8 @@ describe('local Alibaba stand-in', () => {
         accessKeySecret: cloud.accessKeySecret,
         sldEnable: true,
       };
-      const v1 = new OSS(options as OSS.Options);
-      const v4 = new OSS({ ...options, region: 'oss-cn-shanghai', authorizationV4: true } as OSS.Options);
+      const v1 = new OSS(options);
+      const v4 = new OSS({ ...options, region: 'oss-cn-shanghai', authorizationV4: true });
       await v4.put('v1/a.mp4', source, { headers: { 'Content-Disposition': 'inline', 'x-oss-meta-owner': 'vsr' } });
       const got = await v4.get('v1/a.mp4');
       assert.deepEqual(got.content, await fs.promises.readFile(source));
@@ -502,10 +502,7 @@ describe('local Alibaba stand-in', () => {
       );
       assert.equal(r.objects[0].owner?.displayName, 'vsr-local');
       assert.match(r.objects[0].lastModified, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
-      await assert.rejects(
-        v1.get('v1/a.mp4', { process: 'video/snapshot,t_0' } as OSS.GetObjectOptions),
-        (e) => code(e) === 'NotImplemented',
-      );
+      await assert.rejects(v1.get('v1/a.mp4', { process: 'video/snapshot,t_0' }), (e) => code(e) === 'NotImplemented');
       assert.equal((await v1.getACL('v1/a.mp4')).acl, 'default', '?acl is answered, not served as the object');
     });
 

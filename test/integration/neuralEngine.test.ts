@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { probe } from '../../activities/media';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { FfmpegEngine } from '../../localcloud/engine/ffmpegEngine';
 import { NeuralEngine } from '../../localcloud/engine/neuralEngine';
 import { probeFile } from '../../localcloud/media/probe';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { ossFor } from '../harness/localcloudClients';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchIdFor } from '../../client';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import { BatchSchedules } from '../../client/schedules';
 import type { BatchSummary } from '../../workflows/batchContract';
 import type { VsrWorkers } from '../../workers/worker';
@@ -68,8 +68,7 @@ describe('scheduled batches', () => {
     const first = await nthRun('nightly', 1);
     assert.deepEqual([first.total, first.done], [2, 2]);
 
-    // A new file arrives; the next run lists only it.
-    await new Promise((r) => setTimeout(r, 50));
+    // A new file arrives (modified after the first run started: that run has finished since); the next run lists only it.
     await fs.promises.copyFile(clip, path.join(folder, 'c.mp4'));
     await schedules.handle('nightly').trigger();
     const second = await nthRun('nightly', 2);

@@ -2,7 +2,7 @@
 // Re-record when the workflow changes on purpose (and keep the old ones if old runs may still be open).
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeSampleVideo } from '../../client/embedded/sample';
+import { makeSampleVideo } from '../../app/embedded/sample';
 import type { SuperResolveInput } from '../../workflows/contract';
 import { runScript, until, withWorkingStack } from '../harness/stack';
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     await save('cancelled', cancelled.workflowId);
 
     stack.cloud.faults.jobDelayMs = 0;
-    const items = ['b1', 'b2'].map((name) => ({ ...input(name), bitRate: 2 }));
+    const items = ['b1', 'b2'].map((name) => ({ ...input(name), bitRateMbps: 2 }));
     const output = { kind: 'local' as const, dir: path.join(stack.dir, 'batch-out') };
     const batch = await stack.vsr.startBatch({ batchId: 'recorded', manifest: { kind: 'items', items }, output, concurrency: 2 });
     await batch.result();

@@ -22,7 +22,9 @@ describe('replay of recorded histories', () => {
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       // fromObject, not the SDK's historyFromJSON: the latter trips over two protobufjs copies in SDK 1.24.
-      const history = temporal.api.history.v1.History.fromObject(JSON.parse(await fs.promises.readFile(path.join(DIR, file), 'utf8')));
+      const history = temporal.api.history.v1.History.fromObject(
+        JSON.parse(await fs.promises.readFile(path.join(DIR, file), 'utf8')) as Record<string, unknown>,
+      );
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.json'));
     });
   }

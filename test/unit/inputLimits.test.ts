@@ -1,4 +1,4 @@
-// The provider's input limits (CONTRACT.md), at their boundaries.
+// The provider's input limits as vsr reads them (activities/media.ts), at their boundaries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bitRateViolation, isAcceptedContainer, mediaViolation, resolutionViolation, urlViolation, LIMITS } from '../../activities/media';

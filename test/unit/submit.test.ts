@@ -34,7 +34,7 @@ function fakeProvider(submitBehaviour: () => Promise<{ jobId: string }>, listed:
 const input: SubmitInput = {
   workflowId: 'wf',
   providerSource: { kind: 'oss', bucket: 'b-1', key: 'vsr-tmp/wf/source' },
-  bitRate: 5,
+  bitRateMbps: 5,
   notBefore: 999_000,
   excludeJobIds: [],
 };

@@ -18,7 +18,7 @@ describe('training script', () => {
 
   before(async () => {
     dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-train-'));
-    // Provisioned by `scripts/setup.sh --training` (npm test, CI); prints the venv's python.
+    // Provisioned by `scripts/setup.sh --test` (npm test, CI); prints the venv's python.
     python = (await run('bash', [path.join(root, 'training', 'setup-venv.sh')], { maxBuffer: 16 << 20 })).stdout.trim();
     await fs.promises.mkdir(path.join(dir, 'images'));
     for (const [name, source] of [

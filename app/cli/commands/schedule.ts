@@ -1,9 +1,9 @@
 // `vsr schedule create|list|describe|pause|unpause|trigger|backfill|delete`: batch re-runs on Temporal Schedules.
 import type { Duration } from '@temporalio/common';
-import { loadConfig } from '../../../workers/config';
-import { batchIdFor } from '../../index';
-import { BatchSchedules, OVERLAP_NAMES, overlapPolicy, type OverlapName } from '../../schedules';
-import { intFlag, parseArgs, strFlag, UsageError, type Parsed } from '../args';
+import { loadConfig } from '../../../config';
+import { batchIdFor } from '../../../client';
+import { BatchSchedules, OVERLAP_NAMES, overlapPolicy, type OverlapName } from '../../../client/schedules';
+import { bitRateFlag, concurrencyFlag, parseArgs, strFlag, UsageError, type Parsed } from '../args';
 import { openSession } from '../connect';
 import { resolveBatchTarget } from './batch';
 
@@ -54,8 +54,8 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
             batchId: batchIdFor(manifest, output),
             manifest,
             output,
-            concurrency: intFlag(p, 'concurrency', 1, 100),
-            bitRate: intFlag(p, 'bitrate', 1, 100),
+            concurrency: concurrencyFlag(p),
+            bitRateMbps: bitRateFlag(p),
           },
           every: duration(p, 'every'),
           cron: strFlag(p, 'cron'),

@@ -2,33 +2,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Destination, Source, SuperResolveInput } from '../../../workflows/contract';
-import { loadConfig } from '../../../workers/config';
+import { loadConfig } from '../../../config';
 import { ensureFfmpeg } from '../../embedded/tools';
 import { makeSampleVideo } from '../../embedded/sample';
-import { failureMessage, VsrClient } from '../../index';
-import { intFlag, parseArgs, strFlag, UsageError } from '../args';
-import { LocationError, parseLocation as parseAnyLocation } from '../../../activities/locations';
+import { failureMessage, VsrClient } from '../../../client';
+import { bitRateFlag, parseArgs, strFlag, UsageError } from '../args';
+import { baseName, describeLocation, LocationError, parseDestination, parseLocation, upscaledFileName } from '../../../workflows/locations';
 import { openSession, workflowUiLink } from '../connect';
 import { ProgressLine } from '../progressBar';
 
-export function parseLocation(text: string, role: 'input' | '--out'): Source {
+/** The input and `--out` as the user wrote them; relative paths are relative to the working directory. */
+export function parseTarget(input: string, out: string | undefined, home: string): { source: Source; destination: Destination } {
   try {
-    const location = parseAnyLocation(text, role);
-    if (role === '--out' && location.kind === 'url') throw new UsageError('--out must be a local path or oss://bucket/key, not a URL');
-    return location;
+    const source = parseLocation(input, 'input', (p) => path.resolve(p));
+    if (out) return { source, destination: parseDestination(out, '--out', (p) => path.resolve(p)) };
+    // A local file's output goes beside it; a remote one's into the vsr home.
+    const destination: Destination =
+      source.kind === 'local'
+        ? { kind: 'local', path: upscaledFileName(source.path) }
+        : { kind: 'local', path: path.join(home, 'output', upscaledFileName(baseName(source) || 'video')) };
+    return { source, destination };
   } catch (err) {
     if (err instanceof LocationError) throw new UsageError(err.message);
     throw err;
   }
-}
-
-function defaultOutput(source: Source, home: string): Destination {
-  if (source.kind === 'local') {
-    const { dir, name } = path.parse(source.path);
-    return { kind: 'local', path: path.join(dir, `${name}.x2.mp4`) };
-  }
-  const base = (source.kind === 'url' ? new URL(source.url).pathname : source.key).split('/').pop() || 'video';
-  return { kind: 'local', path: path.join(home, 'output', `${path.parse(base).name}.x2.mp4`) };
 }
 
 /** The embedded default's input: a sample made once with ffmpeg. */
@@ -51,16 +48,13 @@ export async function upscaleCommand(argv: string[]): Promise<number> {
   const config = loadConfig(env);
   if (p.positionals.length > 1) throw new UsageError('upscale takes one input');
   const inputText = p.positionals[0] ?? (await sampleInput(config.home));
-  const source = parseLocation(inputText, 'input');
-  const out = strFlag(p, 'out');
-  const destination = out ? (parseLocation(out, '--out') as Destination) : defaultOutput(source, config.home);
+  const { source, destination } = parseTarget(inputText, strFlag(p, 'out'), config.home);
   if (destination.kind === 'local') await fs.promises.mkdir(path.dirname(destination.path), { recursive: true });
   const input: SuperResolveInput = {
     source,
     destination,
-    bitRate: intFlag(p, 'bitrate', 1, 100),
+    bitRateMbps: bitRateFlag(p),
     deadline: strFlag(p, 'deadline'),
-    provider: config.provider,
   };
 
   const noWait = p.flags.has('no-wait');
@@ -84,10 +78,9 @@ export async function upscaleCommand(argv: string[]): Promise<number> {
     try {
       const result = await vsr.result(handle.workflowId);
       line.end();
-      const where =
-        result.destination.kind === 'local' ? result.destination.path : `oss://${result.destination.bucket}/${result.destination.key}`;
+      const where = describeLocation(result.destination);
       console.error(
-        `[vsr] done: ${result.width}x${result.height}, ${(result.bitRate / 1e6).toFixed(2)} Mbps, ${result.durationSeconds.toFixed(2)} s, ${result.sizeBytes} bytes, sha256 ${result.sha256}, job ${result.jobId}`,
+        `[vsr] done: ${result.width}x${result.height}, ${(result.bitRateBps / 1e6).toFixed(2)} Mbps, ${result.durationSeconds.toFixed(2)} s, ${result.sizeBytes} bytes, sha256 ${result.sha256}, job ${result.jobId}`,
       );
       console.log(where);
       return 0;

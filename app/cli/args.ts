@@ -1,4 +1,6 @@
 // A small argument parser: positionals, --flag, --key value / --key=value, with errors naming the flag.
+import { BATCH_LIMITS } from '../../workflows/batchContract';
+import { BIT_RATE_MBPS } from '../../workflows/contract';
 export interface Parsed {
   positionals: string[];
   flags: Map<string, string | true>;
@@ -36,6 +38,16 @@ export function intFlag(p: Parsed, name: string, min: number, max: number): numb
   if (v === true || !Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`--${name} ${String(v)} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/** `--bitrate N`: the output bitrate in Mbps, within the provider's range. */
+export function bitRateFlag(p: Parsed): number | undefined {
+  return intFlag(p, 'bitrate', BIT_RATE_MBPS.min, BIT_RATE_MBPS.max);
+}
+
+/** `--concurrency N`: videos of a batch in flight at once. */
+export function concurrencyFlag(p: Parsed): number | undefined {
+  return intFlag(p, 'concurrency', BATCH_LIMITS.concurrency.min, BATCH_LIMITS.concurrency.max);
 }
 
 export function strFlag(p: Parsed, name: string): string | undefined {

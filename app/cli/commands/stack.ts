@@ -2,10 +2,10 @@
 import path from 'node:path';
 import { engineNameFrom } from '../../../localcloud/engine/engines';
 import { startLocalCloud } from '../../../localcloud/server';
-import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, loadConfig } from '../../../workers/config';
+import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, loadConfig } from '../../../config';
 import { runWorkerFromEnv } from '../../../workers/main';
 import { startEmbeddedStack } from '../../embedded/stack';
-import { ensureFfmpeg, ensureTemporalCli, temporalCliVersion } from '../../embedded/tools';
+import { ensureFfmpeg, ensureTemporalCli, ensureTestServer, temporalCliVersion } from '../../embedded/tools';
 import { intFlag, parseArgs, strFlag } from '../args';
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -15,10 +15,12 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function setupCommand(): Promise<number> {
+export async function setupCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, [], ['test-server']);
   ensureFfmpeg();
   const cli = ensureTemporalCli();
   console.error(`[setup] ffmpeg ok; Temporal CLI ${cli}: ${temporalCliVersion(cli)}`);
+  if (p.flags.has('test-server')) console.error(`[setup] Temporal test server: ${ensureTestServer()}`);
   return 0;
 }
 
@@ -53,8 +55,12 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['data', 'viapi-port', 'oss-port', 'engine', 'submits-per-second', 'parallel'], []);
   const config = loadConfig();
   const engine = engineNameFrom(strFlag(p, 'engine'));
+  const { accessKeyId, accessKeySecret, bucket } = config.local;
   const cloud = await startLocalCloud({
     dataDir: path.resolve(strFlag(p, 'data') ?? path.join(config.home, 'localcloud')),
+    accessKeyId,
+    accessKeySecret,
+    bucket,
     viapiPort: intFlag(p, 'viapi-port', 0, 65535) ?? 0,
     ossPort: intFlag(p, 'oss-port', 0, 65535) ?? 0,
     engine,
@@ -62,7 +68,7 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
     maxParallelJobs: intFlag(p, 'parallel', 1, 64),
     legacyVideoenhanJobList: true, // remove when the product reconciles through viapi 2023-01-17
   });
-  const { viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket, adminEndpoint, adminToken } = cloud;
+  const { viapiEndpoint, ossEndpoint, adminEndpoint, adminToken } = cloud;
   // One JSON line: what a client needs (the stand-in's fixed local key, not a real secret; the admin token is per run).
   console.log(JSON.stringify({ viapiEndpoint, ossEndpoint, accessKeyId, accessKeySecret, bucket, adminEndpoint, adminToken }));
   await untilSignal();

@@ -2,32 +2,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BatchOutput, Manifest } from '../../../workflows/batchContract';
-import { loadConfig } from '../../../workers/config';
-import { batchIdFor, failureMessage, VsrClient, type BatchInput } from '../../index';
-import { intFlag, parseArgs, strFlag, UsageError } from '../args';
+import { loadConfig } from '../../../config';
+import { batchIdFor, failureMessage, VsrClient, type BatchInput } from '../../../client';
+import { ossUri, parseOssPrefix, upscaledFolderName, withoutExtension } from '../../../workflows/locations';
+import { bitRateFlag, concurrencyFlag, parseArgs, strFlag, UsageError } from '../args';
 import { openSession, workflowUiLink } from '../connect';
 
 /** Reads the manifest argument and the output folder/prefix (default: a sibling ending in `.x2`). */
 export function resolveBatchTarget(text: string, out: string | undefined): { manifest: Manifest; output: BatchOutput } {
   let manifest: Manifest;
   let defaultOut: string;
-  const oss = /^oss:\/\/([^/]+)\/?(.*)$/.exec(text);
+  const oss = parseOssPrefix(text);
   if (oss) {
-    const prefix = oss[2] && !oss[2].endsWith('/') ? `${oss[2]}/` : oss[2];
-    manifest = { kind: 'oss', bucket: oss[1], prefix };
-    defaultOut = `oss://${oss[1]}/${prefix ? prefix.replace(/\/$/, '') : 'videos'}.x2/`;
+    manifest = { kind: 'oss', ...oss };
+    defaultOut = ossUri(oss.bucket, `${upscaledFolderName(oss.prefix || 'videos')}/`);
   } else {
     const full = path.resolve(text);
     const stat = fs.statSync(full, { throwIfNoEntry: false });
     if (!stat) throw new UsageError(`batch source ${full} does not exist`);
     manifest = stat.isDirectory() ? { kind: 'folder', path: full } : { kind: 'file', path: full };
-    defaultOut = stat.isDirectory() ? `${full.replace(/\/$/, '')}.x2` : path.join(path.dirname(full), `${path.parse(full).name}.x2`);
+    defaultOut = upscaledFolderName(stat.isDirectory() ? full : withoutExtension(full));
   }
   const target = out ?? defaultOut;
-  const ossOut = /^oss:\/\/([^/]+)\/?(.*)$/.exec(target);
-  const output: BatchOutput = ossOut
-    ? { kind: 'oss', bucket: ossOut[1], prefix: ossOut[2] && !ossOut[2].endsWith('/') ? `${ossOut[2]}/` : ossOut[2] }
-    : { kind: 'local', dir: path.resolve(target) };
+  const ossOut = parseOssPrefix(target);
+  const output: BatchOutput = ossOut ? { kind: 'oss', ...ossOut } : { kind: 'local', dir: path.resolve(target) };
   return { manifest, output };
 }
 
@@ -40,8 +38,8 @@ export async function batchCommand(argv: string[]): Promise<number> {
     batchId: batchIdFor(manifest, output),
     manifest,
     output,
-    concurrency: intFlag(p, 'concurrency', 1, 100),
-    bitRate: intFlag(p, 'bitrate', 1, 100),
+    concurrency: concurrencyFlag(p),
+    bitRateMbps: bitRateFlag(p),
     force: p.flags.has('force'),
   };
   const config = loadConfig();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
-import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../workers/config';
+import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
 import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
 import { ensureTemporalCli } from './tools';
@@ -22,7 +22,7 @@ export interface EmbeddedStack {
   uiUrl: string;
   cloud?: LocalCloud;
   client: Client;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack> {
@@ -45,8 +45,13 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     let config = o.config;
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
+      const { accessKeyId, accessKeySecret, bucket } = config.local;
       cloud = await startLocalCloud({
         dataDir: path.join(config.home, 'localcloud'),
+        // The stand-in accepts the keys the worker's config names, so a separate `vsr worker` finds it too.
+        accessKeyId,
+        accessKeySecret,
+        bucket,
         viapiPort: o.viapiPort ?? DEFAULT_VIAPI_PORT,
         ossPort: o.ossPort ?? DEFAULT_OSS_PORT,
         allowLoopbackSources: ['*'], // a laptop's own stack: loopback URL sources are the user's own

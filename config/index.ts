@@ -51,6 +51,13 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The stand-in's account as `vsr dev` and `vsr localcloud` start it: a fixed local key, not a secret. */
+export const LOCAL_DEV_ACCOUNT = {
+  accessKeyId: 'LTAIvsrLocalDevKey',
+  accessKeySecret: 'vsr-local-secret-not-for-production',
+  bucket: 'vsr-local',
+} as const;
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -92,9 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     local: {
       viapiEndpoint: env.VSR_LOCAL_VIAPI_ENDPOINT || `http://127.0.0.1:${DEFAULT_VIAPI_PORT}`,
       ossEndpoint: env.VSR_LOCAL_OSS_ENDPOINT || `http://localhost:${DEFAULT_OSS_PORT}`,
-      accessKeyId: env.VSR_LOCAL_ACCESS_KEY_ID || 'LTAIvsrLocalDevKey',
-      accessKeySecret: env.VSR_LOCAL_ACCESS_KEY_SECRET || 'vsr-local-secret-not-for-production',
-      bucket: env.VSR_LOCAL_BUCKET || 'vsr-local',
+      accessKeyId: env.VSR_LOCAL_ACCESS_KEY_ID || LOCAL_DEV_ACCOUNT.accessKeyId,
+      accessKeySecret: env.VSR_LOCAL_ACCESS_KEY_SECRET || LOCAL_DEV_ACCOUNT.accessKeySecret,
+      bucket: env.VSR_LOCAL_BUCKET || LOCAL_DEV_ACCOUNT.bucket,
     },
     alibaba: {
       viapiEndpoint: env.VSR_VIAPI_ENDPOINT || 'videoenhan.cn-shanghai.aliyuncs.com',

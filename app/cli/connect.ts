@@ -1,7 +1,7 @@
 // Connects the CLI to Temporal: the configured address, a running `vsr dev`, or a freshly started embedded stack.
 import { Client } from '@temporalio/client';
-import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, type Config } from '../../workers/config';
-import { connectClient } from '../../workers/connection';
+import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, type Config } from '../../config';
+import { connectClient } from '../../config/connection';
 import { portAnswers } from '../embedded/devServer';
 import { startEmbeddedStack } from '../embedded/stack';
 

@@ -1,6 +1,6 @@
 // `vsr status <id>` and `vsr cancel <id>`.
-import { loadConfig } from '../../../workers/config';
-import { VsrClient } from '../../index';
+import { loadConfig } from '../../../config';
+import { VsrClient } from '../../../client';
 import { parseArgs, UsageError } from '../args';
 import { openSession } from '../connect';
 import { formatProgress } from '../progressBar';

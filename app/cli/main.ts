@@ -25,7 +25,9 @@ const USAGE = `vsr: durable video super-resolution on Temporal
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
   vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast]
                        the local Alibaba Cloud stand-in alone; prints its endpoints as JSON
-  vsr setup            install ffmpeg and build the pinned Temporal CLI if missing
+  vsr setup [--test-server]
+                       install ffmpeg and build the pinned Temporal CLI if missing (and the
+                       time-skipping test server the workflow tests use)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_CERT/KEY, TEMPORAL_API_KEY, VSR_TASK_QUEUE,
 VSR_PROVIDER (local|alibaba), VSR_HOME, VSR_OSS_BUCKET (alibaba); see README.md.`;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { TemporalConfig } from './config';
+import type { TemporalConfig } from './index';
 
 function tlsOptions(c: TemporalConfig) {
   if (!c.tls) return undefined;

@@ -87,7 +87,8 @@ export class NeuralEngine implements Engine {
         throw new Error(`${role}: ${err.message}`);
       }),
     );
-    exits.forEach((e) => e.catch(() => undefined));
+    // Awaited below; marked handled so a failure before then is not an unhandled rejection.
+    for (const e of exits) e.catch(() => undefined);
     try {
       const pending: Array<Promise<Uint8Array>> = [];
       let done = 0;

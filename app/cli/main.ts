@@ -21,7 +21,7 @@ const USAGE = `vsr: durable video super-resolution on Temporal
   vsr status <id>      stage, progress, result or error of a workflow
   vsr cancel <id>      cancel a workflow (its cleanup still runs)
   vsr worker           run a worker configured from the environment
-  vsr dev [--data DIR] [--port N] [--ui-port N]
+  vsr dev [--data DIR] [--port N] [--ui-port N] [--engine neural|lanczos|fast]
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
   vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast]
                        the local Alibaba Cloud stand-in alone; prints its endpoints as JSON

@@ -1,6 +1,6 @@
-"""Trains the 2x luma network on CPU (or a GPU when present) and exports ONNX.
+"""Trains the 2x luma network on the CPU and exports ONNX.
 
-    python train.py --out runs/full --steps 60000          # the committed model's recipe
+    bash train.sh --full                                   # the committed model's recipe (see there)
     python train.py --out runs/reduced --reduced           # under an hour on 2 cores
     python train.py --data DIR --steps 5 --out DIR         # a smoke run on any folder of images
 
@@ -53,7 +53,7 @@ def parse_args(argv=None):
     p.add_argument("--export", help="write the ONNX model here when done (default: OUT/model.onnx)")
     a = p.parse_args(argv)
     if a.reduced:
-        a.steps = min(a.steps, 12000)
+        a.steps = min(a.steps, 4000)
     return a
 
 

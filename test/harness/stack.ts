@@ -25,12 +25,10 @@ export interface TestStack {
 export async function startTestStack(name: string, cloudOptions: Partial<LocalCloudOptions> = {}): Promise<TestStack> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `vsr-${name}-`));
   const env = await startTemporal();
-  // legacyVideoenhanJobList: remove when the product reconciles through viapi 2023-01-17.
   const cloud = await startLocalCloud({
     dataDir: path.join(dir, 'cloud'),
     engine: 'fast',
     submitsPerSecond: 0,
-    legacyVideoenhanJobList: true,
     ...cloudOptions,
   });
   const taskQueue = `vsr-test-${name}`;

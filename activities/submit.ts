@@ -16,6 +16,8 @@ const PACING_MARGIN = 0.02;
 const BUSY_BUDGET_MS = 30_000;
 /** QueryAsyncJobList allows one call per 5 s per account; a little more, as clocks differ. */
 export const LIST_INTERVAL_MS = 5_200;
+/** The job list reaches 24 hours back; a window starting earlier than this (less a margin) cannot be listed whole. */
+const LIST_REACH_MS = 23 * 3600 * 1000;
 const LIST_PAGE_SIZE = 100;
 
 /** "Not now" answers: the provider surely made no job, so sending again is safe. */
@@ -57,6 +59,7 @@ export function makeSubmit(deps: ActivityDeps) {
   }
 
   async function listProviderJobs(input: ListJobsInput): Promise<ListJobsOutput> {
+    if (input.from < deps.now() - LIST_REACH_MS) return { jobIds: [], listedAt: input.lastListAt ?? 0, beyondReach: true };
     let listedAt = input.lastListAt;
     const jobIds: string[] = [];
     for (let page = 1, pages = 1; page <= pages; page++) {

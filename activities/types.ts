@@ -53,6 +53,8 @@ export interface ListJobsInput {
 
 export interface ListJobsOutput {
   jobIds: string[];
+  /** The window starts further back than the job list reaches (24 hours): nothing was listed. */
+  beyondReach?: boolean;
   /** When the last page was asked for. */
   listedAt: number;
 }

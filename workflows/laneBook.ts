@@ -13,7 +13,12 @@ export interface LaneState {
   cancels: string[];
   lastSentAt?: number;
   lastListAt?: number;
+  /** Requests handled per run before continuing as new (default REQUESTS_PER_LANE_RUN; tests lower it). */
+  requestsPerRun?: number;
 }
+
+/** Requests handled per run before continuing as new (about 10 history events each). */
+export const REQUESTS_PER_LANE_RUN = 300;
 
 /**
  * How long the lane remembers an answer. A job only matters inside an ambiguous attempt's window (an attempt lasts
@@ -28,6 +33,8 @@ export class LaneBook {
   readonly cancels: string[];
   lastSentAt?: number;
   lastListAt?: number;
+  /** Only what the lane was started with: the default may change with the code. */
+  readonly requestsPerRun?: number;
   /** Replies sent and not yet delivered (or refused). */
   replying = 0;
   private answered: LaneState['answered'];
@@ -39,6 +46,7 @@ export class LaneBook {
     this.cancels = [...(s?.cancels ?? [])];
     this.lastSentAt = s?.lastSentAt;
     this.lastListAt = s?.lastListAt;
+    this.requestsPerRun = s?.requestsPerRun;
   }
 
   hasWork(): boolean {
@@ -99,8 +107,8 @@ export class LaneBook {
   }
 
   carry(): LaneState {
-    const { queue, answered, cancels, lastSentAt, lastListAt } = this;
-    return { queue, answered, cancels, lastSentAt, lastListAt };
+    const { queue, answered, cancels, lastSentAt, lastListAt, requestsPerRun } = this;
+    return { queue, answered, cancels, lastSentAt, lastListAt, requestsPerRun };
   }
 
   status(): LaneStatus {

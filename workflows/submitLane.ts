@@ -15,7 +15,7 @@ import {
 import type { createActivities } from '../activities';
 import type { ProviderSubmitOutcome } from '../activities/types';
 import { ErrorTypes, submitTaskQueue } from './contract';
-import { LaneBook, type LaneState } from './laneBook';
+import { LaneBook, REQUESTS_PER_LANE_RUN, type LaneState } from './laneBook';
 import { laneStatusQuery, submitReplySignal, submitRequestSignal, withdrawSubmitSignal } from './signals';
 import type { SubmitReply, SubmitRequest } from './submitLaneContract';
 
@@ -23,8 +23,6 @@ export type { LaneState } from './laneBook';
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Requests handled per run before continuing as new (about 10 history events each). */
-export const REQUESTS_PER_LANE_RUN = 300;
 /**
  * Slack around an ambiguous attempt's window, for the worker's and the provider's clocks. Kept below the 5 s
  * between the two listings of a "nothing found" answer, so a job that shows up later than both cannot fall
@@ -33,8 +31,6 @@ export const REQUESTS_PER_LANE_RUN = 300;
 export const LIST_SLACK_MS = 3_000;
 /** Listings after an ambiguous attempt before concluding that no job was made (the second one 5 s later, for lag). */
 const LISTINGS = 2;
-/** The job list reaches 24 hours back; an attempt older than this (less a margin) can no longer be attributed. */
-const LISTABLE_FOR_MS = 23 * 3600 * 1000;
 
 function laneActivities() {
   const taskQueue = submitTaskQueue(workflowInfo().taskQueue);
@@ -64,7 +60,7 @@ export async function submitLane(carried?: LaneState): Promise<void> {
   setHandler(laneStatusQuery, () => book.status());
   for (let handled = 0; ; handled++) {
     await condition(() => book.hasWork()); // an idle lane waits on nothing: no timers, no history
-    if (handled >= REQUESTS_PER_LANE_RUN || workflowInfo().continueAsNewSuggested) {
+    if (handled >= (book.requestsPerRun ?? REQUESTS_PER_LANE_RUN) || workflowInfo().continueAsNewSuggested) {
       await condition(() => book.replying === 0); // a failed reply still has a job to cancel
       book.prune(Date.now());
       await continueAsNew<typeof submitLane>(book.carry());
@@ -117,10 +113,9 @@ async function reconcile(
   a: { from: number; to: number },
 ): Promise<SubmitReply | undefined> {
   const { requestId } = request;
-  if (Date.now() - a.from > LISTABLE_FOR_MS)
-    return unknownOutcome(requestId, 'it was sent too long ago for the job list (24 hours) to show');
   for (let look = 0; look < LISTINGS; look++) {
     const listed = await acts.listProviderJobs({ from: a.from - LIST_SLACK_MS, to: a.to + LIST_SLACK_MS, lastListAt: book.lastListAt });
+    if (listed.beyondReach) return unknownOutcome(requestId, 'it was sent longer ago than the job list (24 hours) reaches');
     book.lastListAt = listed.listedAt;
     const unknown = listed.jobIds.filter((id) => !book.knows(id));
     if (unknown.length === 1) {

@@ -7,6 +7,8 @@ export interface ViapiCounts {
   submits: number;
   /** Submits answered with an error code (throttling, 5xx with a code, refusals). */
   refusedSubmits: number;
+  /** Submits whose answer never came (the call may have made a job). */
+  lostSubmits: number;
   throttled: number;
   lists: number;
   cancels: number;
@@ -17,8 +19,17 @@ export interface ViapiCounts {
 
 export function countingViapi(stack: TestStack): { viapi: ViapiClient; counts: ViapiCounts } {
   const inner = buildProvider(stack.config).viapi;
-  const counts: ViapiCounts = { submits: 0, refusedSubmits: 0, throttled: 0, lists: 0, cancels: 0, polls: 0, acceptedAt: [] };
-  async function counted<T>(call: () => Promise<T>, refused?: () => void): Promise<T> {
+  const counts: ViapiCounts = {
+    submits: 0,
+    refusedSubmits: 0,
+    lostSubmits: 0,
+    throttled: 0,
+    lists: 0,
+    cancels: 0,
+    polls: 0,
+    acceptedAt: [],
+  };
+  async function counted<T>(call: () => Promise<T>, refused?: () => void, lost?: () => void): Promise<T> {
     try {
       return await call();
     } catch (err) {
@@ -26,6 +37,7 @@ export function countingViapi(stack: TestStack): { viapi: ViapiClient; counts: V
         if (err.throttled) counts.throttled += 1;
         refused?.();
       }
+      if (err instanceof ViapiCallError && err.outcome === 'unknown') lost?.();
       throw err;
     }
   }
@@ -36,6 +48,7 @@ export function countingViapi(stack: TestStack): { viapi: ViapiClient; counts: V
       const r = await counted(
         () => inner.submit(url, bitRate),
         () => (counts.refusedSubmits += 1),
+        () => (counts.lostSubmits += 1),
       );
       counts.acceptedAt.push(sent);
       return r;

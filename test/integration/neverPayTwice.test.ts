@@ -115,10 +115,11 @@ describe('never paying twice, on the real API shapes', () => {
     assert.equal(newJobs.length, CLIPS, 'no job made beyond one per video (cancelled ones included)');
     assert.deepEqual(new Set(results.map((r) => r.jobId)), new Set(newJobs.map((j) => j.jobId)), 'each video has a job of its own');
     const lists = calls.lists - before.lists;
-    assert.ok(lists >= 1, 'lost answers were reconciled through the job list');
+    const lost = calls.lostSubmits - before.lostSubmits;
+    assert.ok(lost >= 2 && lists >= lost, `each of the ${lost} lost answers was reconciled through the job list (${lists} calls)`);
     assert.equal(calls.throttled - before.throttled, 0, "vsr's own traffic never met Throttling.User (submits or job list)");
     console.log(
-      `# ${CLIPS} pipelines, ${calls.submits - before.submits} submits for ${CLIPS} jobs (lost answers reconciled with ${lists} job list calls), ` +
+      `# ${CLIPS} pipelines, ${calls.submits - before.submits} submits for ${CLIPS} jobs, ${lost} answers lost and reconciled with ${lists} job list calls, ` +
         `0 throttled, ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   });
@@ -132,14 +133,12 @@ describe('never paying twice, on the real API shapes', () => {
     assert.equal(calls.throttled - before.throttled, 0, 'no Throttling.User');
     const gaps = sent.slice(1).map((t, i) => t - sent[i]);
     assert.ok(Math.min(...gaps) >= 495, `submits at least 1/rate apart (closest ${Math.min(...gaps)} ms)`);
-    // A figure, not a pass mark: how close the lane comes to the account's ceiling when requests queue up.
-    const busiest = gaps
-      .slice()
-      .sort((a, b) => a - b)
-      .slice(0, Math.max(1, gaps.length - 3));
-    const rate = (1000 * busiest.length) / busiest.reduce((a, b) => a + b, 0);
+    // Figures, not pass marks: how close the lane comes to the account's ceiling. Overall includes the ramp (the first
+    // pipelines reach the lane before the others have validated and uploaded); the median gap is the steady pace.
+    const overall = (1000 * gaps.length) / (sent[sent.length - 1] - sent[0]);
+    const median = gaps.sort((a, b) => a - b)[gaps.length >> 1];
     console.log(
-      `# lane throughput with a queue: ${rate.toFixed(2)} submits/s (ceiling 2/s); median gap ${gaps.sort((a, b) => a - b)[gaps.length >> 1]} ms`,
+      `# lane: ${CLIPS} submits at ${overall.toFixed(2)}/s overall, ${(1000 / median).toFixed(2)}/s steady (median gap ${median} ms); ceiling 2/s`,
     );
   });
 

@@ -3,7 +3,6 @@
 import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ProviderSource, TransferProgress } from '../activities/types';
 import type { Compensation } from './compensations';
-import { stableHash } from './ids';
 import type { SubmitReply, SubmitRequest } from './submitLaneContract';
 import {
   ErrorTypes,
@@ -124,7 +123,8 @@ export class PipelineRun {
    */
   newSubmitRequest(providerSource: ProviderSource): SubmitRequest {
     const { workflowId, runId, firstExecutionRunId } = workflowInfo();
-    const requestId = `${stableHash(`${workflowId}/${firstExecutionRunId}`)}-${this.submits + 1}`;
+    // The first run's id is unique to this workflow execution (continue-as-new keeps it), and survives replay.
+    const requestId = `${firstExecutionRunId}-${this.submits + 1}`;
     this.request = { requestId, requester: { workflowId, runId }, providerSource, bitRateMbps: this.input.bitRateMbps };
     this.reply = undefined;
     this.saga.push({ kind: 'cancelSubmit', requestId });

@@ -10,6 +10,8 @@ export interface ViapiCounts {
   /** Submits whose answer never came (the call may have made a job). */
   lostSubmits: number;
   throttled: number;
+  /** Calls of any kind answered 5xx. */
+  serverErrors: number;
   lists: number;
   cancels: number;
   polls: number;
@@ -24,6 +26,7 @@ export function countingViapi(stack: TestStack): { viapi: ViapiClient; counts: V
     refusedSubmits: 0,
     lostSubmits: 0,
     throttled: 0,
+    serverErrors: 0,
     lists: 0,
     cancels: 0,
     polls: 0,
@@ -35,6 +38,7 @@ export function countingViapi(stack: TestStack): { viapi: ViapiClient; counts: V
     } catch (err) {
       if (err instanceof ViapiCallError && err.outcome === 'rejected') {
         if (err.throttled) counts.throttled += 1;
+        if ((err.statusCode ?? 0) >= 500) counts.serverErrors += 1;
         refused?.();
       }
       if (err instanceof ViapiCallError && err.outcome === 'unknown') lost?.();

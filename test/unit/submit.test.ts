@@ -110,7 +110,7 @@ describe('list provider jobs (the lane reconciles with this)', () => {
   it('waits out the list rate after the last listing, reads every page, and keeps only SuperResolveVideo jobs', async () => {
     const p = fakeProvider([], [[entry('A'), entry('X', 'Other')], [entry('B')]]);
     const lastListAt = Date.now() - LIST_INTERVAL_MS + 300;
-    const r: ListJobsOutput = await env().run(p.listProviderJobs, { from: 1_000, to: 2_000, lastListAt });
+    const r: ListJobsOutput = await env().run(p.listProviderJobs, { from: Date.now() - 2_000, to: Date.now(), lastListAt });
     assert.deepEqual(r.jobIds, ['A', 'B']);
     assert.equal(p.lists.length, 2);
     assert.ok(p.lists[0].at - lastListAt >= LIST_INTERVAL_MS - 5, 'first page waited for the rate');
@@ -120,6 +120,12 @@ describe('list provider jobs (the lane reconciles with this)', () => {
       [1, 2],
     );
     assert.equal(r.listedAt, p.lists[1].at);
+  });
+
+  it('refuses a window the job list no longer reaches (24 hours back), without calling it', async () => {
+    const p = fakeProvider([]);
+    const r: ListJobsOutput = await env().run(p.listProviderJobs, { from: Date.now() - 23.5 * 3600_000, to: Date.now() });
+    assert.deepEqual([r.beyondReach, p.lists.length], [true, 0]);
   });
 });
 

@@ -120,6 +120,20 @@ describe('submitLane workflow', () => {
     });
   }
 
+  /** A provider whose first submit blocks until `first.open()`, so requests queue up in the lane meanwhile. */
+  function busyWithFirst() {
+    const first = gate();
+    const entered = gate();
+    const provider = new ScriptedProvider([
+      async () => {
+        entered.open();
+        await first.wait;
+        return accepted('J1');
+      },
+    ]);
+    return { entered, first, provider };
+  }
+
   const jobOf = (r: unknown): string => {
     if (r instanceof Error) throw new Error(`pipeline failed: ${rootCause(r).type}: ${rootCause(r).message}`);
     return (r as SuperResolveResult).jobId;
@@ -193,15 +207,7 @@ describe('submitLane workflow', () => {
   });
 
   it('a repeated request makes one job; a requester that has gone away gets its job cancelled', async () => {
-    const first = gate();
-    const entered = gate();
-    const provider = new ScriptedProvider([
-      async () => {
-        entered.open();
-        await first.wait;
-        return accepted('J1');
-      },
-    ]);
+    const { entered, first, provider } = busyWithFirst();
     const { fake, account } = setup(provider);
     await suite.workers.run(fake.activities(), async (taskQueue) => {
       await signalLane(account, taskQueue, orphanRequest());
@@ -217,15 +223,7 @@ describe('submitLane workflow', () => {
   });
 
   it('withdrawn while queued: never sent; withdrawn while in flight: its job is cancelled', async () => {
-    const first = gate();
-    const entered = gate();
-    const provider = new ScriptedProvider([
-      async () => {
-        entered.open();
-        await first.wait;
-        return accepted('J1');
-      },
-    ]);
+    const { entered, first, provider } = busyWithFirst();
     const { fake, account } = setup(provider);
     await suite.workers.run(fake.activities(), async (taskQueue) => {
       const inFlight = orphanRequest(1);

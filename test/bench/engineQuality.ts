@@ -1,6 +1,6 @@
 // Benchmark (not pass/fail): the engines through the stand-in with the real clients, on held-out natural
 // clips, at the same output bitrate, at several compression levels of the input. One table: params,
-// end-to-end fps (decode + model + encode) for 640x360 -> 1280x720, PSNR-Y / SSIM-Y against ground
+// end-to-end fps (decode + model + encode) and CPU time per frame for 640x360 -> 1280x720, PSNR-Y / SSIM-Y against ground
 // truth, temporal stability; then peak memory of a 1920x1080 -> 3840x2160 job.
 // `npm run bench:engine [-- --clips N --seconds S --crf 15,0,20 --no-4k]`
 import { execFile, spawn } from 'node:child_process';
@@ -100,17 +100,33 @@ async function makeClip(photo: string, dir: string, seconds: number, crf: number
   return { truth, input };
 }
 
-/** Wraps an engine to time its upscale() calls (the stand-in's own polling adds nothing then). */
+/**
+ * CPU seconds used so far by this process (its worker threads included) and by its children that have
+ * exited (the engines' ffmpeg processes): /proc/self/stat utime, stime, cutime, cstime.
+ */
+function cpuSeconds(): number {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // Fields 14-17 of proc(5), counted from 1; the split drops the first two.
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
+}
+
+/**
+ * Wraps an engine to time its upscale() calls (the stand-in's own polling adds nothing then), in wall
+ * time and in CPU time: CPU time per frame hardly depends on what else the machine runs.
+ */
 class Timed implements Engine {
   seconds = 0;
+  cpu = 0;
   constructor(readonly inner: Engine) {}
   get name(): string {
     return this.inner.name;
   }
   async upscale(input: string, output: string, o: UpscaleOptions): Promise<void> {
     const t = performance.now();
+    const c = cpuSeconds();
     await this.inner.upscale(input, output, o);
     this.seconds += (performance.now() - t) / 1000;
+    this.cpu += cpuSeconds() - c;
   }
 }
 
@@ -257,6 +273,7 @@ async function main(): Promise<void> {
           label,
           params,
           fps: frames / timed.seconds,
+          cpuMs: (timed.cpu / frames) * 1000,
           psnr: mean(psnr),
           ssim: mean(ssim),
           motion: mean(motion),
@@ -270,14 +287,14 @@ async function main(): Promise<void> {
       `\nEngines through the stand-in, ${photos.length} held-out clips (${frames} frames, 640x360 -> 1280x720 at ${BITRATE_MBPS} Mbps), ${os.cpus().length} cores, load average ${startLoad} at the start, ${load()} at the end`,
     );
     console.log(
-      `| input (x264 CRF) | engine | params | fps (decode+scale+encode) | PSNR-Y dB | vs lanczos | SSIM-Y | frame-to-frame luma diff (GT ${truthMotion.toFixed(3)}) | output Mbps |`,
+      `| input (x264 CRF) | engine | params | fps (decode+scale+encode) | CPU ms/frame | PSNR-Y dB | vs lanczos | SSIM-Y | frame-to-frame luma diff (GT ${truthMotion.toFixed(3)}) | output Mbps |`,
     );
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const lanczos = rows.find((l) => l.crf === r.crf && l.label === 'lanczos')?.psnr ?? 0;
       const gain = r.psnr - lanczos;
       console.log(
-        `| ${r.crf} ${LEVELS[r.crf] ?? ''} | ${r.label} | ${r.params} | ${r.fps.toFixed(1)} | ${r.psnr.toFixed(2)} | ${(gain >= 0 ? '+' : '') + gain.toFixed(2)} | ${r.ssim.toFixed(4)} | ${r.motion.toFixed(3)} | ${r.rate.toFixed(2)} |`,
+        `| ${r.crf} ${LEVELS[r.crf] ?? ''} | ${r.label} | ${r.params} | ${r.fps.toFixed(1)} | ${r.cpuMs.toFixed(0)} | ${r.psnr.toFixed(2)} | ${(gain >= 0 ? '+' : '') + gain.toFixed(2)} | ${r.ssim.toFixed(4)} | ${r.motion.toFixed(3)} | ${r.rate.toFixed(2)} |`,
       );
     }
     if (!process.argv.includes('--no-4k')) {

@@ -21,6 +21,8 @@ export interface MultiWorkerRun {
   billed: number;
   /** vsr_billable_jobs_total summed over the workers' /metrics. */
   billedByMetrics: number;
+  /** Submits the provider throttled (its per-account limit), summed over the workers' /metrics. */
+  throttledSubmits: number;
   /** Activities each worker completed (from its log lines). */
   activitiesPerWorker: number[];
   outputs: string[];
@@ -83,7 +85,12 @@ export async function runMultiWorkerBatch(
     const elapsedMs = Date.now() - started;
 
     let billedByMetrics = 0;
-    for (const url of urls) billedByMetrics += metric(await scrape(url), METRICS.billableJobs);
+    let throttledSubmits = 0;
+    for (const url of urls) {
+      const samples = await scrape(url);
+      billedByMetrics += metric(samples, METRICS.billableJobs);
+      throttledSubmits += metric(samples, METRICS.providerThrottled, { action: 'SuperResolveVideo' });
+    }
     const used = children.map((c) => usage(c.pid as number));
     const leftovers = workDirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : []));
     return {
@@ -93,6 +100,7 @@ export async function runMultiWorkerBatch(
       elapsedMs,
       billed: stack.cloud.billableJobs() - billedBefore,
       billedByMetrics,
+      throttledSubmits,
       activitiesPerWorker: completed,
       outputs: (await oss.list(bucket, 'incoming.x2/')).map((e) => e.key).filter((k) => k.endsWith('.x2.mp4')),
       leftovers,

@@ -22,7 +22,7 @@ describe('a batch across three worker processes', () => {
     const cpu = r.cpuSecondsPerWorker.reduce((a, b) => a + b, 0);
     console.log(
       `# ${VIDEOS} videos on 3 workers: ${(r.elapsedMs / 1000).toFixed(1)} s; activities per worker ${r.activitiesPerWorker.join('/')}; ` +
-        `worker CPU ${cpu.toFixed(1)} s (${((1000 * cpu) / VIDEOS).toFixed(0)} ms a video); peak RSS MiB ${r.peakRssMiBPerWorker.join('/')}`,
+        `worker CPU ${cpu.toFixed(1)} s (${((1000 * cpu) / VIDEOS).toFixed(0)} ms a video); peak RSS MiB ${r.peakRssMiBPerWorker.join('/')}; throttled submits ${r.throttledSubmits}`,
     );
     assert.deepEqual([r.done, r.failed], [VIDEOS, 0]);
     assert.equal(r.billed, VIDEOS, 'exactly one billable job per video (the provider says)');

@@ -4,6 +4,8 @@
 
 # --- build: compile TypeScript, then bundle the workflows once, after pruning, so the bundle stays the newest file.
 FROM node:20-bookworm-slim AS build
+# The stand-in's onnxruntime-node ships its CPU binaries; its install script would only fetch GPU ones.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

@@ -12,11 +12,18 @@ import { createWorkers, SHUTDOWN_FORCE_MS, type VsrWorkers } from './worker';
 
 /** `host:port` of each provider endpoint the worker calls (scheme-less VIAPI endpoints are HTTPS). */
 function providerEndpoints(config: Config): Array<{ name: string; host: string; port: number }> {
-  const p = config.provider === 'local' ? config.local : config.alibaba;
-  return [
-    ['viapi', p.viapiEndpoint],
-    ['oss', p.ossEndpoint],
-  ].map(([name, endpoint]) => {
+  const endpoints =
+    config.provider === 'local'
+      ? [
+          ['viapi', config.local.viapiEndpoint],
+          ['oss', config.local.ossEndpoint],
+        ]
+      : [
+          ['videoenhan', config.alibaba.videoenhanEndpoint],
+          ['viapi', config.alibaba.viapiEndpoint],
+          ['oss', config.alibaba.ossEndpoint],
+        ];
+  return endpoints.map(([name, endpoint]) => {
     const u = new URL(/^[a-z]+:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`);
     return {
       name: `provider-${name}`,

@@ -1,5 +1,5 @@
 // Activity-side observation as a Temporal activity interceptor: every log line an activity writes carries its
-// stage and, once known, the provider's job id; the submit's queue wait and completed downloads are measured.
+// stage and, once known, the provider's job id; completed downloads are measured.
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Stage } from '../../workflows/contract';
@@ -9,7 +9,12 @@ import type { VsrMetrics } from './metrics';
 const STAGE_OF: Record<string, Stage | 'batch'> = {
   validateInput: 'validating',
   uploadSource: 'uploading',
-  submitJob: 'submitting',
+  requestSubmit: 'submitting',
+  withdrawSubmit: 'submitting',
+  // The submit lane's calls: the stage of the video they are made for.
+  submitToProvider: 'submitting',
+  listProviderJobs: 'submitting',
+  cancelJob: 'cleaning-up',
   pollJob: 'polling',
   downloadResult: 'downloading',
   removeTemporaryObjects: 'cleaning-up',
@@ -34,11 +39,6 @@ export function activityTelemetry(m: VsrMetrics): ActivityInterceptorsFactory {
       inbound: {
         async execute(input, next) {
           jobId = jobIdIn(input.args[0]);
-          if (type === 'submitJob') {
-            // Scheduled-to-started: the time spent queued behind the provider's rate limit.
-            const waited = Date.now() - ctx.info.currentAttemptScheduledTimestampMs;
-            m.submitWait.record(Math.max(0, waited) / 1000, { source: 'queue' });
-          }
           const started = performance.now();
           const result = await next(input);
           jobId ??= jobIdIn(result);

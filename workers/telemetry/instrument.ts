@@ -14,6 +14,7 @@ const VIAPI_ACTIONS: Record<string, string> = {
   submit: 'SuperResolveVideo',
   getResult: 'GetAsyncJobResult',
   listJobs: 'QueryAsyncJobList',
+  cancelWaiting: 'CancelWaitingAsyncJob',
 };
 const OSS_ACTIONS: Record<string, string> = {
   put: 'PutObject',

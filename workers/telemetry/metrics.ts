@@ -9,7 +9,6 @@ export class VsrMetrics {
   readonly providerThrottled: MetricCounter;
   readonly providerCallDuration: MetricHistogram;
   readonly billableJobs: MetricCounter;
-  readonly submitWait: MetricHistogram;
   readonly uploadedBytes: MetricCounter;
   readonly downloadedBytes: MetricCounter;
 
@@ -19,7 +18,6 @@ export class VsrMetrics {
     this.providerThrottled = meter.createCounter(METRICS.providerThrottled, undefined, 'Throttling answers from the provider');
     this.providerCallDuration = meter.createHistogram(METRICS.providerCallDuration, 'float', 's', 'Provider call latency');
     this.billableJobs = meter.createCounter(METRICS.billableJobs, undefined, 'Jobs the provider accepted (billed)');
-    this.submitWait = meter.createHistogram(METRICS.submitWait, 'float', 's', 'Time a submit waited for its turn');
     this.uploadedBytes = meter.createCounter(METRICS.uploadedBytes, 'By', 'Bytes written to object storage');
     this.downloadedBytes = meter.createCounter(METRICS.downloadedBytes, 'By', 'Bytes of results downloaded');
   }

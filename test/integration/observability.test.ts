@@ -45,10 +45,11 @@ describe('observing a real run through vsr worker', () => {
     assert.equal((await fetch(`${url}/nope`)).status, 404);
   });
 
-  it('metrics move during a run: jobs, provider calls, throttling, bytes, stage durations, billing', async () => {
+  it('metrics move during a run: jobs, provider calls, throttling, bytes, stage durations, billing, the submit lane', async () => {
     const before = await scrape(url);
     const billed = stack.cloud.billableJobs();
     stack.cloud.faults.viapiThrottleRate = 1; // the first submits are throttled
+    stack.cloud.faults.dropSubmitResponses = 1; // then the job is made but its answer lost: the lane reconciles
     let during: Sample[];
     const handle = await stack.vsr.start({
       source: { kind: 'local', path: sample },
@@ -89,7 +90,13 @@ describe('observing a real run through vsr worker', () => {
     assert.equal(delta(METRICS.downloadedBytes), result.sizeBytes);
     for (const stage of ['validating', 'uploading', 'submitting', 'polling', 'downloading'])
       assert.equal(delta(`${METRICS.stageDuration}_count`, { stage }), 1, `one ${stage} duration recorded`);
-    assert.ok(delta(`${METRICS.submitWait}_count`, { source: 'queue' }) >= 1);
+    // The lane: one ambiguous attempt, reconciled through the job list, the job adopted and billed once.
+    assert.equal(delta(METRICS.laneAttempts, { outcome: 'ambiguous' }), 1);
+    assert.equal(delta(METRICS.laneAttempts, { outcome: 'accepted' }), 0);
+    assert.equal(delta(METRICS.laneReplies, { outcome: 'adopted' }), 1);
+    assert.ok(delta(METRICS.providerCalls, { service: 'viapi', action: 'QueryAsyncJobList' }) >= 1);
+    assert.equal(delta(`${METRICS.laneWait}_count`), 1);
+    assert.ok(delta(`${METRICS.laneWait}_sum`) > 0);
     // The SDK's own metrics come out of the same endpoint.
     assert.ok(metric(end, 'temporal_workflow_completed', { workflow_type: 'superResolveVideo' }) >= 1);
   });

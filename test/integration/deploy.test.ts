@@ -1,5 +1,5 @@
 // Safe deploys on a real Temporal server: Worker Deployment versions keep a run on the code it started with
-// while new runs take the new code, and SIGTERM drains a `vsr worker` process within its bound.
+// while new runs take the new code, the submit lane follows the current version, and SIGTERM drains a `vsr worker` process within its bound.
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { makeSampleVideo } from '../../app/embedded/sample';
 import { bundleWorkflows } from '../../workers/bundle';
 import { createWorkers, type VsrWorkers } from '../../workers/worker';
 import type { SuperResolveInput, SuperResolveResult } from '../../workflows/contract';
+import { LANE_WORKFLOW_TYPE } from '../../workflows/submitLaneContract';
 import { startTestStack, until, workerProcess, type TestStack } from '../harness/stack';
 import { workflowBundle } from '../harness/temporal';
 
@@ -47,6 +48,12 @@ describe('safe deploys', () => {
     after(async () => {
       for (const r of running) r.workers.shutdown();
       await Promise.all(running.map((r) => r.done));
+      // The account's one lane lives on this queue now; the tests below use another queue, whose first request
+      // starts the lane afresh there.
+      for await (const lane of stack.env.client.workflow.list({
+        query: `WorkflowType = '${LANE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
+      }))
+        await stack.env.client.workflow.getHandle(lane.workflowId).terminate('test: the versioned queue is gone');
     });
 
     async function deploy(buildId: string, workflowsPath?: string): Promise<void> {
@@ -97,6 +104,20 @@ describe('safe deploys', () => {
       const events = (await old.fetchHistory()).events ?? [];
       assert.ok(!events.some((e) => e.workflowTaskFailedEventAttributes), 'no failed workflow task in the old run');
       assert.ok(a.width === 1280 && b.width === 1280);
+
+      // The submit lane, started on A, moved to B (auto-upgrade): with A's workers gone, videos still get submitted.
+      const [versionA] = running;
+      versionA.workers.shutdown();
+      await versionA.done;
+      const third = await vsr.start(input());
+      await until('the third video to be submitted through the lane', async () =>
+        ['polling', 'downloading', 'cleaning-up', 'done'].includes((await vsr.progress(third.workflowId)).stage) ? true : undefined,
+      );
+      assert.equal(((await third.result()) as { codeVersion?: string }).codeVersion, 'B');
+      const lanes = stack.env.client.workflow.list({ query: `WorkflowType = '${LANE_WORKFLOW_TYPE}' AND TaskQueue = '${taskQueue}'` });
+      for await (const lane of lanes)
+        if (lane.status.name === 'RUNNING')
+          assert.deepEqual(await versionOf(stack.env.client.workflow.getHandle(lane.workflowId)), { buildId: 'B', behavior: 2 }); // 2: AUTO_UPGRADE
     });
   });
 

@@ -1,6 +1,8 @@
 // What activities need from the outside world, injected so tests can swap any of it.
 import type { Client } from '@temporalio/client';
 import type { ProviderName } from '../workflows/contract';
+import type { OutputRoot } from './destination';
+import type { UrlPolicy } from './net/guardedHttp';
 import type { ObjectStorage } from './provider/oss';
 import type { ViapiClient } from './provider/viapi';
 import type { TransferProgress } from './types';
@@ -22,4 +24,10 @@ export interface ActivityDeps {
   partSize?: number;
   /** Temporal client, for batch activities that look up earlier runs of an item. */
   temporal?: Client;
+
+  // Safety settings (config's safety block).
+  /** Where outputs may go (`VSR_OUTPUT_ROOT`); empty or absent: anywhere the worker may write. */
+  outputRoots?: OutputRoot[];
+  /** What URL fetches may reach beyond public addresses (source probes, result downloads); absent: public only. */
+  urlPolicy?: UrlPolicy;
 }

@@ -8,6 +8,7 @@ import { transferProgressSignal } from '../workflows/signals';
 import type { Config } from '../config';
 import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from './bundle';
 import { buildProvider } from './providers';
+import { safetyDeps } from './safety';
 
 export interface WorkerOptions {
   config: Config;
@@ -44,6 +45,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   await fs.promises.mkdir(o.config.workDir, { recursive: true });
   const deps: ActivityDeps = {
     ...buildProvider(o.config),
+    ...safetyDeps(o.config),
     workDir: o.config.workDir,
     partSize: o.config.uploadPartBytes,
     now: () => Date.now(),

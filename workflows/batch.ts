@@ -43,7 +43,7 @@ const { listBatchItems, describeItem, writeBatchPage, writeBatchSummary, readBat
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [ErrorTypes.InvalidSource, ErrorTypes.SourceNotFound],
+    nonRetryableErrorTypes: [ErrorTypes.InvalidSource, ErrorTypes.SourceNotFound, ErrorTypes.InvalidManifest],
   },
 });
 

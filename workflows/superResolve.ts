@@ -16,6 +16,7 @@ import type { createActivities } from '../activities';
 import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
 import { ErrorTypes, submitTaskQueue, type JobStatus, type SuperResolveInput, type SuperResolveResult } from './contract';
+import { temporaryPrefix } from './locations';
 import { PipelineRun, type CarriedState } from './pipelineRun';
 import { pollDelayMs } from './pollSchedule';
 import { VSR_PROVIDER } from './searchAttributes';
@@ -36,6 +37,8 @@ const USER_ERRORS = [
   ErrorTypes.NonAsciiUrl,
   ErrorTypes.InvalidDestination,
   ErrorTypes.InvalidDeadline,
+  ErrorTypes.DestinationExists,
+  ErrorTypes.SourceNotAllowed,
 ];
 const PROVIDER_FINAL_ERRORS = [ErrorTypes.ProviderRejected, ErrorTypes.ProviderAuth, ErrorTypes.ProviderJobFailed];
 
@@ -117,7 +120,7 @@ async function start(run: PipelineRun): Promise<void> {
   run.providerSource = validated.providerSource;
   if (!run.providerSource) {
     run.enter('uploading');
-    const prefix = `vsr-tmp/${workflowId}/`;
+    const prefix = temporaryPrefix(workflowId);
     // Registered before the upload: a half-finished multipart upload needs undoing too.
     run.saga.push({ kind: 'removeTemporaryObjects', bucket: validated.workBucket, prefix });
     const uploaded = await uploadSource({ workflowId, source: input.source, bucket: validated.workBucket, key: `${prefix}source` });
@@ -185,6 +188,7 @@ async function deliver(run: PipelineRun): Promise<SuperResolveResult> {
     workflowId,
     jobId,
     destination: input.destination,
+    overwrite: input.overwrite,
     expectedWidth: (facts?.width ?? 0) * 2,
     expectedHeight: (facts?.height ?? 0) * 2,
   });

@@ -42,7 +42,11 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     });
     started.push(() => dev.stop());
 
-    let config = o.config;
+    // A laptop's own stack: loopback URL sources are the user's own (private and link-local ones stay refused).
+    let config: Config = {
+      ...o.config,
+      safety: { ...o.config.safety, allowPrivateUrls: [...o.config.safety.allowPrivateUrls, '127.0.0.0/8', '::1'] },
+    };
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
       const { accessKeyId, accessKeySecret, bucket } = config.local;

@@ -123,6 +123,20 @@ async function readManifestFile(file: string, output: BatchOutput): Promise<Batc
   }
 }
 
+/**
+ * The batch's own output tree (folders mirroring the listed folder) is the batch's to make; a destination a
+ * manifest names elsewhere must exist already, as for `vsr upscale --out`.
+ */
+async function makeOutputFolders(output: BatchOutput, items: BatchItemSpec[]): Promise<void> {
+  if (output.kind !== 'local') return;
+  for (const item of items) {
+    if (item.destination.kind !== 'local') continue;
+    const dir = path.dirname(item.destination.path);
+    const relative = path.relative(output.dir, dir);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) await fs.promises.mkdir(dir, { recursive: true });
+  }
+}
+
 export function makeBatchActivities(deps: ActivityDeps) {
   async function listAll(manifest: Manifest, output: BatchOutput, since: number | undefined): Promise<BatchItemSpec[]> {
     if (manifest.kind === 'items') return manifest.items;
@@ -159,7 +173,9 @@ export function makeBatchActivities(deps: ActivityDeps) {
       forceTag?: string;
     }): Promise<BatchPage> => {
       const all = await listAll(input.batch.manifest, input.batch.output, input.since);
-      const items = all.slice(input.offset, input.offset + input.limit).map((item) => {
+      const page = all.slice(input.offset, input.offset + input.limit);
+      await makeOutputFolders(input.batch.output, page);
+      const items = page.map((item) => {
         const spec = { ...item, bitRateMbps: item.bitRateMbps ?? input.batch.bitRateMbps };
         const id = workflowIdFor({ source: spec.source, destination: spec.destination, bitRateMbps: spec.bitRateMbps });
         return { ...spec, workflowId: input.forceTag ? `${id}-${input.forceTag}` : id };

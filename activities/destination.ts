@@ -160,7 +160,7 @@ export async function recheckLocalFolder(file: string, roots: readonly OutputRoo
 /**
  * Moves a complete, verified partial file to its destination. Without `overwrite` it never replaces a file: a hard
  * link fails atomically if the name is taken, unless what is there is this very result (an earlier attempt got that
- * far before it died). Returns false when the destination holds something else.
+ * far before it died). Returns false when the destination holds something else; the partial file is gone either way.
  */
 export async function publishLocal(part: string, file: string, overwrite: boolean, sha256: string): Promise<boolean> {
   if (overwrite) {
@@ -172,13 +172,15 @@ export async function publishLocal(part: string, file: string, overwrite: boolea
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
-      const same = (await fileSha256(file).catch(() => undefined)) === sha256;
-      if (same) await fs.promises.rm(part, { force: true });
-      return same;
+      await fs.promises.rm(part, { force: true });
+      return (await fileSha256(file).catch(() => undefined)) === sha256;
     }
     // Filesystems without hard links: check, then rename (a window of a few microseconds instead of none).
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
-    if (await fs.promises.lstat(file).catch(() => undefined)) return false;
+    if (await fs.promises.lstat(file).catch(() => undefined)) {
+      await fs.promises.rm(part, { force: true });
+      return false;
+    }
     await fs.promises.rename(part, file);
     return true;
   }

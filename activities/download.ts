@@ -145,13 +145,11 @@ export function makeDownload(deps: ActivityDeps) {
     const overwrite = input.overwrite ?? false;
     const d = input.destination;
     if (d.kind === 'local') {
-      if (!(await publishLocal(part, d.path, overwrite, digest))) {
-        await fs.promises.rm(part, { force: true });
+      if (!(await publishLocal(part, d.path, overwrite, digest)))
         throw finalError(
           ErrorTypes.DestinationExists,
           `destination.path ${JSON.stringify(d.path)} appeared while the job ran; it was left as it is`,
         );
-      }
     } else {
       await deps.storage.put(d.bucket, d.key, part, { forbidOverwrite: !overwrite }).catch(async (err: unknown) => {
         // An earlier attempt may have stored this very result before it died: the same bytes are not a conflict.

@@ -10,11 +10,11 @@ import { upscaleCommand } from './commands/upscale';
 
 const USAGE = `vsr: durable video super-resolution on Temporal
 
-  vsr upscale [input] [--bitrate N] [--out PATH|oss://bucket/key] [--provider local|alibaba]
-              [--deadline ISO-TIME] [--key K] [--no-wait]
+  vsr upscale [input] [--bitrate N] [--out PATH|oss://bucket/key] [--overwrite]
+              [--provider local|alibaba] [--deadline ISO-TIME] [--key K] [--no-wait]
                        upscale 2x (no input: a sample video, on the embedded local stack)
   vsr batch <manifest.json|manifest.csv|folder|oss://bucket/prefix> [--out DIR|oss://b/p]
-              [--concurrency N] [--bitrate N] [--force] [--no-wait]
+              [--concurrency N] [--bitrate N] [--force] [--overwrite] [--no-wait]
                        one workflow per video; done videos are skipped; JSON+CSV summary
   vsr schedule create|list|describe|pause|unpause|trigger|backfill|delete ...
                        batch re-runs on Temporal Schedules (vsr schedule for details)

@@ -5,7 +5,15 @@ import type { BatchInput, BatchItemResult, BatchItemSpec, BatchOutput, BatchPage
 import type { Destination, SuperResolveResult } from '../workflows/contract';
 import { ErrorTypes } from '../workflows/contract';
 import { workflowIdFor } from '../workflows/ids';
-import { baseName, describeLocation, LocationError, parseDestination, parseLocation, upscaledFileName } from '../workflows/locations';
+import {
+  baseName,
+  describeLocation,
+  LocationError,
+  parseDestination,
+  parseLocation,
+  upscaledFileName,
+  urlCredentials,
+} from '../workflows/locations';
 import { outputStore } from './batchOutput';
 import type { ActivityDeps } from './deps';
 import { finalError } from './failures';
@@ -137,6 +145,18 @@ async function makeOutputFolders(output: BatchOutput, items: BatchItemSpec[]): P
   }
 }
 
+/** Items become child workflows' inputs, stored in history: no URL credentials there unless payloads are encrypted. */
+function refuseCredentials(items: BatchItemSpec[]): void {
+  for (const item of items) {
+    const credentials = item.source.kind === 'url' ? urlCredentials(item.source.url) : undefined;
+    if (credentials)
+      throw finalError(
+        ErrorTypes.InvalidManifest,
+        `manifest source ${describeLocation(item.source)} carries ${credentials}, which must not be stored in workflow history in plain text; set VSR_PAYLOAD_KEY (payload encryption) or use oss:// sources`,
+      );
+  }
+}
+
 export function makeBatchActivities(deps: ActivityDeps) {
   async function listAll(manifest: Manifest, output: BatchOutput, since: number | undefined): Promise<BatchItemSpec[]> {
     if (manifest.kind === 'items') return manifest.items;
@@ -174,6 +194,7 @@ export function makeBatchActivities(deps: ActivityDeps) {
     }): Promise<BatchPage> => {
       const all = await listAll(input.batch.manifest, input.batch.output, input.since);
       const page = all.slice(input.offset, input.offset + input.limit);
+      if (!deps.payloadsEncrypted) refuseCredentials(page);
       await makeOutputFolders(input.batch.output, page);
       const items = page.map((item) => {
         const spec = { ...item, bitRateMbps: item.bitRateMbps ?? input.batch.bitRateMbps };

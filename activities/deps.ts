@@ -30,4 +30,6 @@ export interface ActivityDeps {
   outputRoots?: OutputRoot[];
   /** What URL fetches may reach beyond public addresses (source probes, result downloads); absent: public only. */
   urlPolicy?: UrlPolicy;
+  /** Payloads are encrypted (VSR_PAYLOAD_KEY): only then may a URL with credentials travel through history. */
+  payloadsEncrypted?: boolean;
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Source, SuperResolveInput, VideoFacts } from '../workflows/contract';
 import { ErrorTypes } from '../workflows/contract';
-import { ossProblem, ossUri } from '../workflows/locations';
+import { ossProblem, ossUri, redactUrl, urlCredentials } from '../workflows/locations';
 import type { ActivityDeps } from './deps';
 import { destinationViolation } from './destination';
 import { userError } from './failures';
@@ -69,13 +69,24 @@ async function localSourceViolation(file: string): Promise<LimitViolation | unde
 }
 
 /** What can be judged of a source without fetching it. */
-function sourceShapeViolation(src: Source): LimitViolation | undefined {
-  if (src.kind === 'url') return urlViolation(src.url);
+function sourceShapeViolation(src: Source, encrypted: boolean): LimitViolation | undefined {
+  if (src.kind === 'url') return urlViolation(src.url) ?? (encrypted ? undefined : credentialsViolation(src.url));
   if (src.kind === 'oss') {
     const problem = ossProblem(src.bucket, src.key);
     if (problem) return invalid(ErrorTypes.InvalidSource, 'source', `source ${JSON.stringify(ossUri(src.bucket, src.key))} ${problem}`);
   }
   return undefined;
+}
+
+/** A URL with credentials is refused unless payloads are encrypted (it travels through history to the submit). */
+function credentialsViolation(url: string): LimitViolation | undefined {
+  const credentials = urlCredentials(url);
+  if (!credentials) return undefined;
+  return invalid(
+    ErrorTypes.InvalidSource,
+    'source.url',
+    `source.url ${redactUrl(url)} carries ${credentials}, which must not be stored in workflow history in plain text; set VSR_PAYLOAD_KEY (payload encryption) for clients and workers, or give the video as oss://bucket/key`,
+  );
 }
 
 /** ffprobe failed on the input: unreachable, or not a video. */
@@ -110,7 +121,7 @@ export function makeValidate(deps: ActivityDeps) {
     check(bitRateViolation(input.bitRateMbps, 'bitRateMbps'));
     check(deadlineViolation(input.deadline, deps.now()));
     const src = input.source;
-    check(sourceShapeViolation(src));
+    check(sourceShapeViolation(src, deps.payloadsEncrypted ?? false));
     if (src.kind === 'local') check(await localSourceViolation(src.path));
     if (src.kind === 'oss') {
       const head = await deps.storage.head(src.bucket, src.key);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProviderName } from '../workflows/contract';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { payloadCodecFromEnv, PayloadKeyError, type AesGcmPayloadCodec } from '../client/payloadCodec';
 
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_UI_PORT = 8233;
@@ -57,6 +58,8 @@ export interface SafetyConfig {
   outputRoots: string[];
   /** `VSR_ALLOW_PRIVATE_URLS`: comma-separated non-public addresses/networks (optionally :port) URLs may reach, or `*`. */
   allowPrivateUrls: string[];
+  /** `VSR_PAYLOAD_KEY` (and older keys still read, `VSR_PAYLOAD_KEYS_OLD`): payload encryption, when set. */
+  payloadCodec?: AesGcmPayloadCodec;
 }
 
 function safetyConfig(env: NodeJS.ProcessEnv): SafetyConfig {
@@ -69,7 +72,13 @@ function safetyConfig(env: NodeJS.ProcessEnv): SafetyConfig {
   for (const r of outputRoots)
     if (!path.isAbsolute(r) && !/^oss:\/\/[a-z0-9-]{3,63}(\/|$)/.test(r))
       throw new ConfigError(`VSR_OUTPUT_ROOT: ${JSON.stringify(r)} must be an absolute folder or oss://bucket/prefix`);
-  return { outputRoots, allowPrivateUrls: list('VSR_ALLOW_PRIVATE_URLS') };
+  let payloadCodec: AesGcmPayloadCodec | undefined;
+  try {
+    payloadCodec = payloadCodecFromEnv(env);
+  } catch (err) {
+    throw err instanceof PayloadKeyError ? new ConfigError(err.message) : err;
+  }
+  return { outputRoots, allowPrivateUrls: list('VSR_ALLOW_PRIVATE_URLS'), payloadCodec };
 }
 
 export class ConfigError extends Error {}

@@ -5,7 +5,7 @@ import { AllowListError, parseAllowList } from '../activities/net/addresses';
 import { ConfigError, type Config } from '../config';
 import { parseOssPrefix } from '../workflows/locations';
 
-export function safetyDeps(config: Config): Pick<ActivityDeps, 'outputRoots' | 'urlPolicy'> {
+export function safetyDeps(config: Config): Pick<ActivityDeps, 'outputRoots' | 'urlPolicy' | 'payloadsEncrypted'> {
   const outputRoots = config.safety.outputRoots.map((r): OutputRoot => {
     const oss = parseOssPrefix(r);
     return oss ? { kind: 'oss', ...oss } : { kind: 'local', path: r };
@@ -14,7 +14,7 @@ export function safetyDeps(config: Config): Pick<ActivityDeps, 'outputRoots' | '
   // The local stand-in is on this machine: its OSS (uploads' probes, result URLs) is fetched on purpose.
   if (config.provider === 'local') allowed.push(new URL(config.local.ossEndpoint).host);
   try {
-    return { outputRoots, urlPolicy: { allow: parseAllowList(allowed.join(',')) } };
+    return { outputRoots, urlPolicy: { allow: parseAllowList(allowed.join(',')) }, payloadsEncrypted: Boolean(config.safety.payloadCodec) };
   } catch (err) {
     if (err instanceof AllowListError) throw new ConfigError(err.message);
     throw err;

@@ -6,6 +6,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
 import type { Config } from '../config';
+import { dataConverter } from '../config/connection';
 import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from './bundle';
 import { buildProvider } from './providers';
 import { safetyDeps } from './safety';
@@ -56,7 +57,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
     ...o.deps,
   };
   const activities = createActivities(deps);
-  const common = { connection: o.connection, namespace: o.config.temporal.namespace };
+  const common = { connection: o.connection, namespace: o.config.temporal.namespace, dataConverter: dataConverter(o.config) };
   const main = await Worker.create({
     ...common,
     taskQueue: o.config.taskQueue,

@@ -96,6 +96,30 @@ export function parseDestination(text: string, role: string, resolveLocal: (path
   return location;
 }
 
+/** Query parameter names that carry credentials or signatures (tokens, keys, signed-URL fields of OSS, S3, GCS). */
+const CREDENTIAL_PARAM = /sig|token|key|secret|pass|pwd|credential|auth|session|policy|^x-(oss|amz|goog)-/i;
+
+/**
+ * What in a URL is a credential (a user name and password, a signature or token in its query string), or undefined.
+ * Such a URL must not be stored in workflow history in plain text.
+ */
+export function urlCredentials(url: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*@)?[^?#]*(?:\?([^#]*))?/i.exec(url);
+  if (!m) return undefined;
+  if (m[1]) return 'a user name and password';
+  const names = (m[2] ?? '').split('&').map((kv) => decodeURIComponentSafe(kv.split('=')[0]));
+  const found = names.filter((n) => CREDENTIAL_PARAM.test(n));
+  return found.length ? `the query parameter${found.length > 1 ? 's' : ''} ${found.join(', ')}` : undefined;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** A URL without its query string: signatures and tokens stay out of ids, memos and logs. */
 export function redactUrl(url: string): string {
   return url.replace(/\?.*$/, '?…');

@@ -250,7 +250,13 @@ describe('bad-input corpus', () => {
         message: /not a readable video/,
       },
       // URLs
-      { name: 'URL of a video', input: { source: url('/ok.mp4?token=abc') }, expect: ACCEPTED },
+      { name: 'URL of a video', input: { source: url('/ok.mp4?v=2') }, expect: ACCEPTED },
+      {
+        name: 'URL with a token, payloads not encrypted',
+        input: { source: url('/ok.mp4?token=abc') },
+        expect: 'InvalidSource',
+        message: /carries the query parameter token, which must not be stored in workflow history in plain text/,
+      },
       { name: 'URL with Chinese characters', input: { source: url('/视频.mp4') }, expect: 'NonAsciiUrl', message: /Percent-encode/ },
       { name: 'URL answering 404', input: { source: url('/gone.mp4') }, expect: 'SourceNotFound', message: /HTTP 404/ },
       { name: 'URL in a redirect loop', input: { source: url('/loop') }, expect: 'SourceNotFound', message: /more than 5 redirects/ },

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createAdmin } from './admin';
 import { ControlledClock } from './clock';
 import type { Engine } from './engine/engine';
-import { FfmpegEngine } from './engine/ffmpegEngine';
+import { createEngine, engineNameFrom, type EngineName } from './engine/engines';
 import { applyFaults, defaultFaults, type Faults } from './faults';
 import { MAX_VIDEO_BYTES } from './media/rules';
 import { ObjectStore } from './oss/objectStore';
@@ -29,7 +29,8 @@ export interface LocalCloudOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   bucket?: string;
-  engine?: Engine | 'quality' | 'fast';
+  /** An engine, or its name; default: $VSR_ENGINE, else the learned engine. */
+  engine?: Engine | EngineName;
   maxParallelJobs?: number;
   submitsPerSecond?: number;
   faults?: Partial<Faults>;
@@ -127,7 +128,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
 
   const allowLoopbackSources = [...(opts.allowLoopbackSources ?? [])];
   let viapiPort = 0;
-  const engine = opts.engine === undefined || typeof opts.engine === 'string' ? new FfmpegEngine(opts.engine ?? 'quality') : opts.engine;
+  const engine = typeof opts.engine === 'object' ? opts.engine : createEngine(opts.engine ?? engineNameFrom(undefined));
   const runner = new JobRunner({
     store: jobs,
     objects,

@@ -24,7 +24,7 @@ const USAGE = `vsr: durable video super-resolution on Temporal
   vsr worker           run a worker configured from the environment
   vsr dev [--data DIR] [--port N] [--ui-port N]
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
-  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine quality|fast]
+  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast]
                        the local Alibaba Cloud stand-in alone; prints its endpoints as JSON
   vsr codec-server [--port N] [--host H] [--origin URL]
                        decrypts payloads (VSR_PAYLOAD_KEY) for the Temporal Web UI's codec endpoint

@@ -1,0 +1,34 @@
+// The engines the stand-in can run, by name: one place decides the names, the default and the variable.
+import type { Engine } from './engine';
+import { FfmpegEngine } from './ffmpegEngine';
+import { NeuralEngine } from './neuralEngine';
+
+export const ENGINE_NAMES = ['neural', 'lanczos', 'fast'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+/** The learned engine: meets the speed bar on 2 cores (README "Engines"). */
+export const DEFAULT_ENGINE: EngineName = 'neural';
+/** Environment variable choosing the engine for `vsr localcloud`, `vsr dev` and the embedded stack. */
+export const ENGINE_ENV = 'VSR_ENGINE';
+
+export function isEngineName(v: string): v is EngineName {
+  return (ENGINE_NAMES as readonly string[]).includes(v);
+}
+
+/** `--engine` when given, else $VSR_ENGINE, else the default; a wrong name names the choices. */
+export function engineNameFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): EngineName {
+  const [value, source] = flag !== undefined ? [flag, '--engine'] : [env[ENGINE_ENV], ENGINE_ENV];
+  if (value === undefined || value === '') return DEFAULT_ENGINE;
+  if (!isEngineName(value)) throw new Error(`${source} ${value} is not an engine: use ${ENGINE_NAMES.join(', ')}`);
+  return value;
+}
+
+export function createEngine(name: EngineName): Engine {
+  switch (name) {
+    case 'neural':
+      return new NeuralEngine();
+    case 'lanczos':
+      return new FfmpegEngine('quality');
+    case 'fast':
+      return new FfmpegEngine('fast');
+  }
+}

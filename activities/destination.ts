@@ -1,7 +1,7 @@
 // Where a result may be written, and how, so that a user's files are safe: never onto the source itself (however
 // spelled: symlinks, `..`, hard links), never over an existing file unless the input says `overwrite`, never outside
 // the configured output roots, and only as a whole, verified file moved into place under its final name.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Destination, Source } from '../workflows/contract';
@@ -73,7 +73,8 @@ function describeRoots(roots: readonly OutputRoot[]): string {
 
 /** Whether a folder can really be written: a probe file is created exclusively and removed (root ignores modes, not read-only mounts). */
 async function writeProblem(realDir: string): Promise<string | undefined> {
-  const probe = path.join(realDir, `.vsr-write-check-${process.pid}-${Date.now()}`);
+  // Unique per check: validations of several videos into one folder run at the same moment.
+  const probe = path.join(realDir, `.vsr-write-check-${randomBytes(8).toString('hex')}`);
   try {
     await (await fs.promises.open(probe, 'wx')).close();
     await fs.promises.rm(probe, { force: true });

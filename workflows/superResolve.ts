@@ -3,8 +3,10 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ContinueAsNew,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -105,6 +107,9 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err; // not a failure: the next run carries the saga on
     await compensate(run, err);
+    // A cancelled run ends cancelled, even when an activity died (timed out) instead of acknowledging the cancellation.
+    if (CancellationScope.current().consideredCancelled && !isCancellation(err))
+      throw new CancelledFailure('workflow cancelled', [], err as Error);
     throw err;
   }
 }

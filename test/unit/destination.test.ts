@@ -89,6 +89,11 @@ describe('destination checks', () => {
     );
   });
 
+  it('checks many destinations in one folder at the same moment (a batch validating together)', async () => {
+    const verdicts = await Promise.all(Array.from({ length: 20 }, (_, i) => check(local(`videos/sub/out-${i}.mp4`))));
+    assert.deepEqual(verdicts, Array(20).fill(undefined));
+  });
+
   it('keeps outputs inside the configured roots: no escape by .. or symlinks', async () => {
     const roots: OutputRoot[] = [{ kind: 'local', path: path.join(dir, 'root') }];
     assert.equal(await check(local('root/a.mp4'), { roots }), undefined);

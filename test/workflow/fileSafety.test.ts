@@ -1,15 +1,16 @@
 // The workflow's side of file safety, with stub activities on the time-skipping server: a full disk is retried and
-// then reported with its folder (compensations run), overwrite reaches the download, refusals at validation stop all.
+// then reported with its folder (compensations run), overwrite reaches the download, refusals at validation stop all,
+// and a cancelled run ends cancelled whatever its activity did.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { DownloadInput } from '../../activities/types';
 import { ErrorTypes, type SuperResolveInput } from '../../workflows/contract';
 import { failureMessage } from '../../workflows/failureMessage';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities } from '../harness/fakeActivities';
-import { stubSuite, userFailure } from '../harness/workflowEnv';
+import { blockUntilCancelled, gate, stubSuite, userFailure } from '../harness/workflowEnv';
 
 const INPUT: SuperResolveInput = {
   source: { kind: 'local', path: '/videos/a.mp4' },
@@ -53,6 +54,28 @@ describe('file safety in the workflow', () => {
       await run(fake, { ...INPUT, overwrite });
       assert.equal(fake.inputsOf<DownloadInput>('downloadResult')[0].overwrite, overwrite);
     }
+  });
+
+  it('ends cancelled when cancelled, even if the activity then fails instead of acknowledging (a worker killed meanwhile)', async () => {
+    const uploading = gate();
+    const fake = new FakeActivities({
+      uploadSource: async () => {
+        await blockUntilCancelled(uploading.open).catch(() => undefined);
+        throw ApplicationFailure.create({ type: 'TimedOut', message: 'the worker died before acknowledging', nonRetryable: true });
+      },
+    });
+    const error = await suite.workers.run(fake.activities(), async (taskQueue) => {
+      const handle = await suite.env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `safety-${++n}`, args: [INPUT] });
+      await uploading.wait;
+      await handle.cancel();
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.ok(error.cause instanceof CancelledFailure, `ended ${String(error.cause)}`);
+    assert.deepEqual(fake.names().slice(-1), ['removeTemporaryObjects'], 'the compensation ran');
   });
 
   for (const type of [ErrorTypes.DestinationExists, ErrorTypes.SourceNotAllowed, ErrorTypes.InvalidDestination]) {

@@ -8,7 +8,7 @@ import { ErrorTypes } from '../workflows/contract';
 import { ossProblem, ossUri, redactUrl, urlCredentials } from '../workflows/locations';
 import type { ActivityDeps } from './deps';
 import { destinationViolation } from './destination';
-import { userError } from './failures';
+import { retryableError, userError } from './failures';
 import { bitRateViolation, LIMITS, mediaViolation, probe, urlViolation, type LimitViolation } from './media';
 import { UrlError, type UrlPolicy } from './net/guardedHttp';
 import { probeUrl } from './net/probeUrl';
@@ -111,6 +111,9 @@ export function makeValidate(deps: ActivityDeps) {
 
   async function probeRemote(url: string, field: string): Promise<VideoFacts> {
     const probed = await probeUrl(url, policy, Context.current().cancellationSignal).catch((err: unknown) => {
+      // A reset, a timeout or a 5xx may pass: the activity's retries try again; then it fails with this type.
+      if (err instanceof UrlError && err.reason === 'transient')
+        throw retryableError(ErrorTypes.SourceUnavailable, `${field} could not be fetched for now (${err.message})`);
       throw userError(probeFailure(err, field));
     });
     if (probed.sizeBytes !== undefined) check(sizeViolation(probed.sizeBytes, field));

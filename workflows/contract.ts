@@ -101,6 +101,8 @@ export const ErrorTypes = {
   DestinationExists: 'DestinationExists',
   /** The source URL (or a redirect) leads to an address vsr may not fetch: loopback, private, link-local, ... */
   SourceNotAllowed: 'SourceNotAllowed',
+  /** Retryable: the source URL failed for now (a reset, a timeout, a 5xx or 429 answer); final once retries run out. */
+  SourceUnavailable: 'SourceUnavailable',
   /** A manifest row is malformed, or two rows write the same output. */
   InvalidManifest: 'InvalidManifest',
   /** Retryable: the folder a download writes to is full; the message names it. */

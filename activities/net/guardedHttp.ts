@@ -24,14 +24,25 @@ export interface UrlPolicy {
 
 export const URL_DEFAULTS = { maxRedirects: 5, maxBytes: 1024 * 1024 * 1024 + 1024 * 1024, timeoutMs: 60_000 } as const;
 
-/** Why a URL was not fetched. `refused`: vsr would not go there; `unreachable`: it tried and could not. */
+/**
+ * Why a URL was not fetched. `refused`: vsr would not go there; `unreachable`: it tried and could not (no such host,
+ * nothing listening, an HTTP error); `transient`: worth another try (a reset, a timeout, a 5xx or 429 answer).
+ */
 export class UrlError extends Error {
   constructor(
-    readonly reason: 'refused' | 'unreachable' | 'too-large',
+    readonly reason: 'refused' | 'unreachable' | 'transient' | 'too-large',
     message: string,
   ) {
     super(message);
   }
+}
+
+/** Network errors worth another try; the rest (no such host, connection refused) are the URL's fault. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** An HTTP status as a UrlError: 5xx and 429 are worth another try, other failures are the URL's. */
+export function httpStatusError(status: number): UrlError {
+  return new UrlError(status >= 500 || status === 429 ? 'transient' : 'unreachable', `answered HTTP ${status}`);
 }
 
 const systemLookup: Lookup = (host) => dns.promises.lookup(host, { all: true });
@@ -48,7 +59,8 @@ async function checkedAddress(url: URL, policy: UrlPolicy): Promise<string> {
     try {
       addresses = (await (policy.lookup ?? systemLookup)(host)).map((a) => a.address);
     } catch (err) {
-      throw new UrlError('unreachable', `cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UrlError(code === 'EAI_AGAIN' ? 'transient' : 'unreachable', `cannot resolve ${host} (${code ?? (err as Error).message})`);
     }
   }
   if (addresses.length === 0) throw new UrlError('unreachable', `cannot resolve ${host}`);
@@ -73,9 +85,12 @@ function request(url: URL, address: string, headers: Record<string, string>, pol
   return new Promise<http.IncomingMessage>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? https : http).get(url, { lookup, signal, timeout, headers } as http.RequestOptions, resolve);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeout / 1000} s`)));
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      reject(signal?.aborted ? err : new UrlError('unreachable', `${redactUrl(url.href)}: ${err.code ?? err.message}`)),
-    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const transient = !err.code || TRANSIENT_CODES.has(err.code);
+      reject(
+        signal?.aborted ? err : new UrlError(transient ? 'transient' : 'unreachable', `${redactUrl(url.href)}: ${err.code ?? err.message}`),
+      );
+    });
   });
 }
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { VideoFacts } from '../../workflows/contract';
 import { probe } from '../media';
-import { guardedGet, UrlError, type UrlPolicy } from './guardedHttp';
+import { guardedGet, httpStatusError, UrlError, type UrlPolicy } from './guardedHttp';
 
 /** Bytes the relay passes to one probe at most: ffprobe's probing reads far less (its probesize is 5 MB). */
 const PROBE_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -34,7 +34,7 @@ async function preflight(url: string, policy: UrlPolicy, signal?: AbortSignal): 
   }
   if (a.status !== 200 && a.status !== 206) {
     a.body.destroy();
-    throw new UrlError('unreachable', `answered HTTP ${a.status}`);
+    throw httpStatusError(a.status);
   }
   const total = a.status === 206 ? /\/(\d+)$/.exec(String(a.headers['content-range'] ?? ''))?.[1] : a.headers['content-length'];
   const chunks: Buffer[] = [];
@@ -63,6 +63,8 @@ export async function probeUrl(url: string, policy: UrlPolicy, signal?: AbortSig
     const range = typeof req.headers.range === 'string' ? { range: req.headers.range } : undefined;
     guardedGet(url, policy, { headers: range, signal })
       .then(async (a) => {
+        // ffprobe would call a 503 an unreadable video: keep the origin's answer so a passing failure is retried.
+        if (a.status >= 400) failure ??= httpStatusError(a.status);
         const headers = Object.fromEntries(PASSED_HEADERS.flatMap((h) => (a.headers[h] === undefined ? [] : [[h, a.headers[h]]])));
         res.writeHead(a.status, headers);
         if (req.method === 'HEAD') return a.body.destroy();

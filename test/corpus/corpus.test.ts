@@ -135,6 +135,7 @@ describe('bad-input corpus', () => {
 
   /** A loopback web server for URL sources, and a port that is closed. */
   async function startWeb(): Promise<[number, number]> {
+    const hits: Record<string, number> = {};
     web = http.createServer((req, res) => {
       const url = req.url ?? '/';
       const serve = (file: string) => {
@@ -146,7 +147,10 @@ describe('bad-input corpus', () => {
           res.writeHead(206, { 'content-range': `bytes ${s}-${e}/${size}`, 'content-length': e - s + 1 }),
         );
       };
-      if (url.startsWith('/ok.mp4')) serve(files['ok-640x360.mp4']);
+      // /busy.mp4 always answers 503; /flaky.mp4 answers 503 to its second request (the relay's first), then serves.
+      const seen = (hits[url] = (hits[url] ?? 0) + 1);
+      if (url === '/busy.mp4' || (url === '/flaky.mp4' && seen === 2)) res.writeHead(503).end();
+      else if (url.startsWith('/ok.mp4') || url === '/flaky.mp4') serve(files['ok-640x360.mp4']);
       else if (url.startsWith('/really-webm.mp4')) serve(files['webm-named.mp4']);
       else if (url === '/loop') res.writeHead(302, { location: '/loop' }).end();
       else if (url === '/page.html')
@@ -259,6 +263,13 @@ describe('bad-input corpus', () => {
       },
       { name: 'URL with Chinese characters', input: { source: url('/视频.mp4') }, expect: 'NonAsciiUrl', message: /Percent-encode/ },
       { name: 'URL answering 404', input: { source: url('/gone.mp4') }, expect: 'SourceNotFound', message: /HTTP 404/ },
+      { name: 'URL answering 503, then the video', input: { source: url('/flaky.mp4') }, expect: ACCEPTED },
+      {
+        name: 'URL answering 503 through every retry',
+        input: { source: url('/busy.mp4') },
+        expect: 'SourceUnavailable',
+        message: /could not be fetched for now \(answered HTTP 503\)/,
+      },
       { name: 'URL in a redirect loop', input: { source: url('/loop') }, expect: 'SourceNotFound', message: /more than 5 redirects/ },
       {
         name: 'URL of an HTML page',

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { allowed, classifyAddress, parseAllowList, AllowListError } from '../../activities/net/addresses';
-import { guardedFetch, guardedGet, UrlError, type Lookup, type UrlPolicy } from '../../activities/net/guardedHttp';
+import { guardedFetch, guardedGet, httpStatusError, UrlError, type Lookup, type UrlPolicy } from '../../activities/net/guardedHttp';
 
 describe('address classes', () => {
   const kinds: Array<[string, string]> = [
@@ -88,6 +88,7 @@ describe('guarded HTTP client', () => {
       else if (path === '/to-file') res.writeHead(302, { location: 'file:///etc/passwd' }).end();
       else if (path.startsWith('/loop')) res.writeHead(302, { location: `/loop${Number(path.slice(5) || 0) + 1}` }).end();
       else if (path === '/big') res.end(Buffer.alloc(2 * 1024 * 1024));
+      else if (path === '/reset') req.socket.destroy();
       else if (path === '/declared-big') res.writeHead(200, { 'content-length': String(10 ** 9) }).end();
       else res.writeHead(404).end();
     });
@@ -164,6 +165,21 @@ describe('guarded HTTP client', () => {
     for (const url of ['file:///etc/passwd', 'ftp://127.0.0.1/a', 'gopher://127.0.0.1:70/', 'data:text/plain,hi'])
       await refused(url, policy(), /scheme .* is not fetched/);
     await refused(`http://user:pw@127.0.0.1:${port}/ok`, policy(), /user name or password/);
+  });
+
+  it('tells passing failures (reset, 5xx, 429) from those of the URL itself (refused connection, 404)', async () => {
+    await assert.rejects(guardedGet(`${base()}/reset`, policy()), (e: Error) => e instanceof UrlError && e.reason === 'transient');
+    const gone = http.createServer();
+    const closedPort = await listen(gone);
+    await new Promise((r) => gone.close(r));
+    await assert.rejects(
+      guardedGet(`http://127.0.0.1:${closedPort}/`, { allow: parseAllowList(`127.0.0.1:${closedPort}`) }),
+      (e: Error) => e instanceof UrlError && e.reason === 'unreachable' && /ECONNREFUSED/.test(e.message),
+    );
+    assert.deepEqual(
+      [503, 500, 429, 404, 403].map((s) => httpStatusError(s).reason),
+      ['transient', 'transient', 'transient', 'unreachable', 'unreachable'],
+    );
   });
 
   it('bounds redirects and sizes', async () => {

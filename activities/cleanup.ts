@@ -7,6 +7,7 @@ import { temporaryPrefix } from '../workflows/locations';
 import type { ActivityDeps } from './deps';
 import { partialPath } from './destination';
 import { finalError } from './failures';
+import { retryTransient } from './provider/retry';
 
 export function makeCleanup(deps: ActivityDeps) {
   return {
@@ -26,14 +27,14 @@ export function makeCleanup(deps: ActivityDeps) {
       if (input.prefix !== own)
         throw finalError(ErrorTypes.InvalidSource, `refusing to clean ${input.prefix}: this workflow's temporaries are under ${own}`);
       const mine = (key: string) => key.startsWith(own) && key.length > own.length && !key.slice(own.length).includes('/');
-      const keys = await deps.storage.list(input.bucket, own);
-      const uploads = await deps.storage.listUploads(input.bucket, own);
+      const keys = await retryTransient(() => deps.storage.list(input.bucket, own));
+      const uploads = await retryTransient(() => deps.storage.listUploads(input.bucket, own));
       const ownKeys = keys.filter((k) => mine(k.key));
       const ownUploads = uploads.filter((u) => mine(u.key));
       const skipped = keys.length - ownKeys.length + uploads.length - ownUploads.length;
       if (skipped > 0) ctx.log.warn("listing returned keys outside this workflow's prefix; left alone", { prefix: own, skipped });
-      for (const { key } of ownKeys) await deps.storage.delete(input.bucket, key);
-      for (const u of ownUploads) await deps.storage.abortMultipart(input.bucket, u.key, u.uploadId);
+      for (const { key } of ownKeys) await retryTransient(() => deps.storage.delete(input.bucket, key));
+      for (const u of ownUploads) await retryTransient(() => deps.storage.abortMultipart(input.bucket, u.key, u.uploadId));
       return { objects: ownKeys.length, uploads: ownUploads.length, skipped };
     },
 

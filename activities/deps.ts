@@ -22,8 +22,15 @@ export interface ActivityDeps {
   progressIntervalMs?: number;
   /** Multipart part size in bytes (at least 100 KiB); default 8 MiB. */
   partSize?: number;
-  /** Temporal client, for batch activities that look up earlier runs of an item. */
+  /** Temporal client: batch activities look up earlier runs of an item; pipelines reach the submit lane. */
   temporal?: Client;
+  /**
+   * A non-secret label of the provider account (one submit lane per account): resolved when first needed,
+   * since a credential chain may have to be asked.
+   */
+  account: () => Promise<string>;
+  /** Submits per second the account allows (default 2): the lane's pace. */
+  submitsPerSecond?: number;
 
   // Safety settings (config's safety block).
   /** Where outputs may go (`VSR_OUTPUT_ROOT`); empty or absent: anywhere the worker may write. */

@@ -9,6 +9,7 @@ import { ErrorTypes } from '../workflows/contract';
 import { ossProblem, ossUri } from '../workflows/locations';
 import type { LimitViolation } from './media';
 import type { ObjectStorage } from './provider/oss';
+import { retryTransient } from './provider/retry';
 
 /** A place outputs may go (`VSR_OUTPUT_ROOT`): a local folder or an OSS prefix. */
 export type OutputRoot = { kind: 'local'; path: string } | { kind: 'oss'; bucket: string; prefix: string };
@@ -138,7 +139,7 @@ async function ossViolation(d: { bucket: string; key: string }, c: DestinationCh
     return invalid('destination', `destination ${where} is outside the output roots (VSR_OUTPUT_ROOT: ${describeRoots(c.roots)})`);
   if (c.source.kind === 'oss' && c.source.bucket === d.bucket && c.source.key === d.key)
     return invalid('destination', `destination ${where} is the source object itself; the upscale would destroy the original`);
-  if (!c.overwrite && (await c.storage.head(d.bucket, d.key)))
+  if (!c.overwrite && (await retryTransient(() => c.storage.head(d.bucket, d.key))))
     return {
       type: ErrorTypes.DestinationExists,
       field: 'destination',

@@ -14,6 +14,7 @@ import { finalError, retryableError } from './failures';
 import { probe } from './media';
 import { guardedFetch } from './net/guardedHttp';
 import { TransferReporter } from './progress';
+import { retryTransient, TransientHttpError } from './provider/retry';
 import type { DownloadInput, DownloadOutput } from './types';
 
 /** Refresh a result URL this close to its expiry rather than start a download that may outlive it. */
@@ -46,7 +47,7 @@ function md5(file: string): Promise<string> {
 
 export function makeDownload(deps: ActivityDeps) {
   async function freshResultUrl(jobId: string): Promise<string> {
-    const r = await deps.viapi.getResult(jobId);
+    const r = await retryTransient(() => deps.viapi.getResult(jobId));
     if (r.status !== 'PROCESS_SUCCESS' || !r.resultUrl)
       throw finalError(ErrorTypes.ProviderJobFailed, `job ${jobId} has no result to download (status ${r.status})`);
     return r.resultUrl;
@@ -74,9 +75,14 @@ export function makeDownload(deps: ActivityDeps) {
       }
       // The file on disk is the truth about what arrived; heartbeats only say how far we got.
       const have = (await fs.promises.lstat(part).catch(() => undefined))?.size ?? 0;
-      const res = await guardedFetch(url, deps.urlPolicy ?? { allow: [] }, {
-        headers: have > 0 ? { range: `bytes=${have}-` } : {},
-        signal: ctx.cancellationSignal,
+      const res = await retryTransient(async () => {
+        const r = await guardedFetch(url, deps.urlPolicy ?? { allow: [] }, {
+          headers: have > 0 ? { range: `bytes=${have}-` } : {},
+          signal: ctx.cancellationSignal,
+        });
+        if (r.status < 500) return r;
+        await r.body?.cancel();
+        throw new TransientHttpError(r.status);
       });
       if (res.status === 403) {
         await res.body?.cancel();
@@ -151,9 +157,13 @@ export function makeDownload(deps: ActivityDeps) {
           `destination.path ${JSON.stringify(d.path)} appeared while the job ran; it was left as it is`,
         );
     } else {
-      await deps.storage.put(d.bucket, d.key, part, { forbidOverwrite: !overwrite }).catch(async (err: unknown) => {
-        // An earlier attempt may have stored this very result before it died: the same bytes are not a conflict.
-        const existing = (err as { code?: string }).code === 'FileAlreadyExists' ? await deps.storage.head(d.bucket, d.key) : undefined;
+      await retryTransient(() => deps.storage.put(d.bucket, d.key, part, { forbidOverwrite: !overwrite })).catch(async (err: unknown) => {
+        // An earlier attempt (or a retried put whose answer was lost) may have stored this very result: the same
+        // bytes are not a conflict.
+        const existing =
+          (err as { code?: string }).code === 'FileAlreadyExists'
+            ? await retryTransient(() => deps.storage.head(d.bucket, d.key))
+            : undefined;
         if (!existing || existing.etag?.replace(/"/g, '').toLowerCase() !== (await md5(part))) {
           if (existing)
             throw finalError(

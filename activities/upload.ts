@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { ActivityDeps } from './deps';
 import { finalError, retryableError } from './failures';
 import { TransferReporter } from './progress';
+import { retryTransient } from './provider/retry';
 import type { UploadInput } from './types';
 import { ErrorTypes } from '../workflows/contract';
 
@@ -27,29 +28,26 @@ export function makeUpload(deps: ActivityDeps) {
 
     if (size <= partSize) {
       reporter.update(0, undefined);
-      await deps.storage.put(input.bucket, input.key, file);
+      await retryTransient(() => deps.storage.put(input.bucket, input.key, file));
       reporter.update(size, undefined);
       return { bucket: input.bucket, key: input.key, sizeBytes: size };
     }
 
     let checkpoint = ctx.info.heartbeatDetails as UploadCheckpoint | undefined;
     if (checkpoint) ctx.log.info('resuming multipart upload', { parts: checkpoint.parts.length });
-    if (!checkpoint?.uploadId) checkpoint = { uploadId: await deps.storage.initMultipart(input.bucket, input.key), parts: [] };
+    if (!checkpoint?.uploadId)
+      checkpoint = { uploadId: await retryTransient(() => deps.storage.initMultipart(input.bucket, input.key)), parts: [] };
     const total = Math.ceil(size / partSize);
     for (let n = 1; n <= total; n++) {
       if (checkpoint.parts.some((p) => p.number === n)) continue;
       ctx.cancellationSignal.throwIfAborted();
       const start = (n - 1) * partSize;
       let etag: string;
+      const uploadId = checkpoint.uploadId;
       try {
-        etag = await deps.storage.uploadPart(
-          input.bucket,
-          input.key,
-          checkpoint.uploadId,
-          n,
-          file,
-          start,
-          Math.min(size, start + partSize),
+        etag = await retryTransient(
+          () => deps.storage.uploadPart(input.bucket, input.key, uploadId, n, file, start, Math.min(size, start + partSize)),
+          { heartbeat: () => reporter.keepAlive() },
         );
       } catch (err) {
         if ((err as { code?: string }).code === 'NoSuchUpload') {
@@ -63,7 +61,8 @@ export function makeUpload(deps: ActivityDeps) {
       reporter.update(Math.min(size, checkpoint.parts.length * partSize), checkpoint);
     }
     checkpoint.parts.sort((a, b) => a.number - b.number);
-    await deps.storage.completeMultipart(input.bucket, input.key, checkpoint.uploadId, checkpoint.parts);
+    const { uploadId, parts } = checkpoint;
+    await retryTransient(() => deps.storage.completeMultipart(input.bucket, input.key, uploadId, parts));
     return { bucket: input.bucket, key: input.key, sizeBytes: size };
   };
 }

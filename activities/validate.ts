@@ -12,6 +12,7 @@ import { retryableError, userError } from './failures';
 import { bitRateViolation, LIMITS, mediaViolation, probe, urlViolation, type LimitViolation } from './media';
 import { UrlError, type UrlPolicy } from './net/guardedHttp';
 import { probeUrl } from './net/probeUrl';
+import { retryTransient } from './provider/retry';
 import type { ValidatedInput } from './types';
 
 function check(v: LimitViolation | undefined): void {
@@ -109,8 +110,10 @@ function probeFailure(err: unknown, field: string): LimitViolation {
 export function makeValidate(deps: ActivityDeps) {
   const policy: UrlPolicy = deps.urlPolicy ?? { allow: [] };
 
-  async function probeRemote(url: string, field: string): Promise<VideoFacts> {
-    const probed = await probeUrl(url, policy, Context.current().cancellationSignal).catch((err: unknown) => {
+  /** `provider`: the URL is the provider's (a signed OSS URL), whose brownouts are ridden out inside the activity. */
+  async function probeRemote(url: string, field: string, provider = false): Promise<VideoFacts> {
+    const once = () => probeUrl(url, policy, Context.current().cancellationSignal);
+    const probed = await (provider ? retryTransient(once) : once()).catch((err: unknown) => {
       // A reset, a timeout or a 5xx may pass: the activity's retries try again; then it fails with this type.
       if (err instanceof UrlError && err.reason === 'transient')
         throw retryableError(ErrorTypes.SourceUnavailable, `${field} could not be fetched for now (${err.message})`);
@@ -127,7 +130,7 @@ export function makeValidate(deps: ActivityDeps) {
     check(sourceShapeViolation(src, deps.payloadsEncrypted ?? false));
     if (src.kind === 'local') check(await localSourceViolation(src.path));
     if (src.kind === 'oss') {
-      const head = await deps.storage.head(src.bucket, src.key);
+      const head = await retryTransient(() => deps.storage.head(src.bucket, src.key));
       if (!head) check(invalid(ErrorTypes.SourceNotFound, 'source.key', `source ${ossUri(src.bucket, src.key)} does not exist`));
       check(sizeViolation((head as { size: number }).size, 'source'));
     }
@@ -153,7 +156,7 @@ export function makeValidate(deps: ActivityDeps) {
       facts = await probeRemote(src.url, 'source.url');
       providerSource = { kind: 'url', url: src.url };
     } else {
-      facts = await probeRemote(deps.storage.signGetUrl(src.bucket, src.key, 600), 'source.key');
+      facts = await probeRemote(deps.storage.signGetUrl(src.bucket, src.key, 600), 'source.key', true);
       providerSource = { kind: 'oss', bucket: src.bucket, key: src.key };
     }
     check(mediaViolation(facts, 'source'));

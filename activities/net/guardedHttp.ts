@@ -35,6 +35,11 @@ export class UrlError extends Error {
   ) {
     super(message);
   }
+
+  /** What the shared retry (`provider/retry`'s isTransient) looks for. */
+  get transient(): boolean {
+    return this.reason === 'transient';
+  }
 }
 
 /** Network errors worth another try; the rest (no such host, connection refused) are the URL's fault. */

@@ -446,7 +446,7 @@ describe('bad-input corpus', () => {
       assert.equal(r.type, c.expect, `${c.name}: ${r.message}`);
       if (c.message) assert.match(r.message, c.message, c.name);
       if (c.expect === ACCEPTED) {
-        assert.ok(['uploadSource', 'submitJob'].includes(r.activities[1]), `${c.name}: ${r.activities.join(',')}`);
+        assert.ok(['uploadSource', 'requestSubmit'].includes(r.activities[1]), `${c.name}: ${r.activities.join(',')}`);
         c.facts?.(r.facts as VideoFacts);
       } else assert.deepEqual(r.activities, ['validateInput'], `${c.name}: nothing but validation ran`);
     }

@@ -60,7 +60,6 @@ export class ReliabilityStack {
       engine: 'fast',
       submitsPerSecond: 0,
       maxParallelJobs: 2,
-      legacyVideoenhanJobList: true, // remove when the product reconciles through viapi 2023-01-17
     };
   }
 

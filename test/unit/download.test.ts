@@ -52,6 +52,7 @@ describe('download onto a full disk', () => {
       workDir: path.join(dir, 'disk'),
       now: () => Date.now(),
       reportProgress: async () => undefined,
+      account: async () => 'test',
       urlPolicy: { allow: parseAllowList(`127.0.0.1:${port}`) },
     };
   }

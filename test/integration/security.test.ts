@@ -15,7 +15,10 @@ import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, parsePayloadKey } from '../../c
 import { startCodecServer, type CodecServer } from '../../app/codec/server';
 import { makeSampleVideo } from '../../app/embedded/sample';
 import { createObjectStorage } from '../../activities/provider/oss';
+import { loadConfig } from '../../config';
+import { buildProvider } from '../../workers/providers';
 import type { SuperResolveInput } from '../../workflows/contract';
+import { submitLaneId } from '../../workflows/ids';
 import { startTestStack, until, type TestStack } from '../harness/stack';
 
 const VSR = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');
@@ -145,15 +148,21 @@ describe('secrets and payload encryption', () => {
   it('stores payloads only as ciphertext, and keeps secrets out of histories, memos, search attributes, messages and logs', async () => {
     const secrets = [TOKEN, ALIBABA.id, ALIBABA.secret, stack.cloud.accessKeySecret, ...MARKERS];
     const plain = stack.env.client; // no codec: the server's view
-    for (const id of runs) {
+    // The account's submit lane holds every request (the source included) in its own history: scanned too.
+    const lane = submitLaneId(await buildProvider(loadConfig(stack.workerEnv)).account());
+    for (const id of [...runs, lane]) {
       const handle = plain.workflow.getHandle(id);
       const raw = await handle.fetchHistory();
       const stored = text(raw);
       for (const s of secrets) assert.ok(!stored.includes(s), `${id}: the stored history contains ${s}`);
       assert.ok(!stored.includes(sample), `${id}: the input is readable in the stored history`);
-      const started = raw.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-      assert.ok(started.length > 0);
-      for (const p of started) assert.equal(Buffer.from(p.metadata?.encoding ?? []).toString(), ENCRYPTED_ENCODING);
+      // A pipeline's input, and the requests signalled to the lane (the lane starts with no input).
+      const inputs = (raw.events ?? []).flatMap(
+        (e) =>
+          (id === lane ? e.workflowExecutionSignaledEventAttributes : e.workflowExecutionStartedEventAttributes)?.input?.payloads ?? [],
+      );
+      assert.ok(inputs.length > 0, `${id}: no input found`);
+      for (const p of inputs) assert.equal(Buffer.from(p.metadata?.encoding ?? []).toString(), ENCRYPTED_ENCODING, id);
       // Memo (encrypted too) and search attributes as the server stores them.
       const described = text(
         await stack.env.connection.workflowService.describeWorkflowExecution({

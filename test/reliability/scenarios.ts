@@ -31,6 +31,8 @@ export interface Scenario {
   bounded?: number;
   /** 'complete', or the error type (or 'Cancelled') each run should fail with. */
   expect: string;
+  /** Jobs the scenario cancels while they wait in the provider's queue: submitted, but never billed. */
+  unbilled?: number;
   timeoutSeconds?: number;
   input?(i: number, ctx: ScenarioContext): Partial<SuperResolveInput>;
   before?(ctx: ScenarioContext): Promise<void> | void;
@@ -40,8 +42,10 @@ export interface Scenario {
 
 const progress = (ctx: ScenarioContext, i = 0): Promise<Progress> => ctx.stack.vsr.progress(ctx.ids[i]);
 
-async function pending(ctx: ScenarioContext, i = 0) {
-  const d = await ctx.stack.vsr.client.workflow.getHandle(ctx.ids[i]).describe();
+/** The pending activities of a run (by default the scenario's first), or of another workflow by id. */
+async function pending(ctx: ScenarioContext, which: number | string = 0) {
+  const id = typeof which === 'string' ? which : ctx.ids[which];
+  const d = await ctx.stack.vsr.client.workflow.getHandle(id).describe();
   return (d.raw.pendingActivities ?? []).map((a) => ({
     type: a.activityType?.name ?? '',
     failure: a.lastFailure?.applicationFailureInfo?.type ?? '',
@@ -112,6 +116,21 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'kill-in-lane-submit',
+    runs: 1,
+    bounded: 1,
+    expect: 'complete',
+    // The lane's submit keeps trying through throttling when the worker dies under it: the lane cannot know whether
+    // the call made a job, lists the account's jobs, finds none, and sends again (one job billed, not two).
+    before: (ctx) => void (ctx.stack.cloud.faults.viapiThrottleRate = 1),
+    async during(ctx) {
+      const lane = await ctx.stack.laneId();
+      const inSubmit = async () => (await pending(ctx, lane).catch(() => [])).some((a) => a.type === 'submitToProvider');
+      await killWorkerWhen(ctx, "the lane's submit under way", inSubmit);
+      ctx.stack.cloud.faults.viapiThrottleRate = 0;
+    },
+  },
+  {
     name: 'kill-in-poll',
     runs: 1,
     expect: 'complete',
@@ -144,6 +163,24 @@ export const SCENARIOS: Scenario[] = [
       await ctx.restartWorker();
       ctx.faultAt = Date.now();
       ctx.stack.cloud.faults.ossBytesPerSecond = 0;
+    },
+  },
+
+  {
+    name: 'kill-in-cancel-while-queuing',
+    runs: 1,
+    bounded: 1,
+    expect: 'Cancelled',
+    unbilled: 1,
+    // Cancelled while its job waits in the provider's queue, during a 5xx burst: the undo (CancelWaitingAsyncJob)
+    // keeps retrying when the worker dies under it, and the job is cancelled before it is billed.
+    before: (ctx) => void (ctx.stack.cloud.faults.queueDelayMs = 600_000),
+    async during(ctx) {
+      await until('the job to wait in the queue', async () => (await stage(ctx, 'polling')()) || undefined, 180_000);
+      ctx.stack.cloud.faults.viapiServerErrorRate = 1;
+      await ctx.stack.vsr.cancel(ctx.ids[0]);
+      await killWorkerWhen(ctx, 'the cancel under way', async () => (await pending(ctx)).some((a) => a.type === 'cancelJob'));
+      ctx.stack.cloud.faults.viapiServerErrorRate = 0;
     },
   },
 

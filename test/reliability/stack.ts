@@ -7,8 +7,11 @@ import { Client, Connection } from '@temporalio/client';
 import { findTemporalCli } from '../../app/embedded/tools';
 import { startDevServer, type DevServer } from '../../app/embedded/devServer';
 import { VsrClient } from '../../client';
+import { loadConfig } from '../../config';
 import { defaultFaults } from '../../localcloud/faults';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
+import { buildProvider } from '../../workers/providers';
+import { submitLaneId } from '../../workflows/ids';
 import { freePort } from '../harness/ports';
 
 export interface WorkerHandle {
@@ -79,6 +82,11 @@ export class ReliabilityStack {
   async restartCloud(): Promise<void> {
     await this.cloud.close();
     await this.startCloud();
+  }
+
+  /** The workflow id of the account's submit lane, named as the workers name it. */
+  async laneId(): Promise<string> {
+    return submitLaneId(await buildProvider(loadConfig(this.workerEnv())).account());
   }
 
   resetFaults(): void {

@@ -9,10 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { probe } from '../../activities/media';
 import { makeSampleVideo } from '../../app/embedded/sample';
 import type { Destination, SuperResolveInput, SuperResolveResult } from '../../workflows/contract';
 import { innermostCause } from '../../workflows/failureMessage';
+import { SUBMIT_REPLY_SIGNAL, type SubmitReply } from '../../workflows/submitLaneContract';
 import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios';
 import { ReliabilityStack, type WorkerHandle } from './stack';
 
@@ -76,6 +78,17 @@ async function leftovers(stack: ReliabilityStack, outDir: string, expectedFiles:
   return objects + uploads + workFiles + stray;
 }
 
+/** The lane's replies to a run that named a job found in the job list after a lost answer (not seen accepted). */
+async function adoptedReplies(stack: ReliabilityStack, id: string): Promise<number> {
+  const history = await stack.vsr.client.workflow.getHandle(id).fetchHistory();
+  return (history.events ?? []).filter((e) => {
+    const s = e.workflowExecutionSignaledEventAttributes;
+    if (s?.signalName !== SUBMIT_REPLY_SIGNAL || !s.input?.payloads?.[0]) return false;
+    const reply = defaultPayloadConverter.fromPayload<SubmitReply>(s.input.payloads[0]);
+    return 'jobId' in reply && reply.adopted === true;
+  }).length;
+}
+
 async function runScenario(
   stack: ReliabilityStack,
   sc: Scenario,
@@ -126,9 +139,11 @@ async function runScenario(
   let failedAsExpected = 0;
   let intended = 0;
   const expectedFiles = new Set<string>();
+  let adopted = 0;
   for (const [i, o] of outcomes.entries()) {
     const p = await stack.vsr.progress(ctx.ids[i]).catch(() => undefined);
     intended += p?.submits ?? 0;
+    adopted += await adoptedReplies(stack, ctx.ids[i]);
     if (o.kind === 'completed' && (await verified(stack, inputs[i].destination, o.result))) {
       completed += 1;
       if (inputs[i].destination.kind === 'local') expectedFiles.add(path.basename(inputs[i].destination.path));
@@ -138,6 +153,7 @@ async function runScenario(
         `${ctx.ids[i]}: ${o.kind === 'failed' ? `failed with ${o.type} (${o.message.slice(0, 160)})` : o.kind === 'lost' ? o.why : 'output not verified'}`,
       );
   }
+  if (adopted > 0) notes.push(`the lane adopted ${adopted} job(s) whose submit answer was lost`);
   const end = Math.max(...outcomes.map((o) => o.at));
   const recoverSeconds = ctx.faultAt ? (end - ctx.faultAt) / 1000 : (end - started) / 1000 - baselineSeconds;
   return {
@@ -146,7 +162,7 @@ async function runScenario(
     completed,
     failedAsExpected,
     lost: runs - completed - failedAsExpected,
-    extraBillable: stack.cloud.billableJobs() - billedBefore - intended,
+    extraBillable: stack.cloud.billableJobs() - billedBefore - (intended - (sc.unbilled ?? 0) * runs),
     leftovers: (await leftovers(stack, outDir, expectedFiles)) + (ctx.extraLeftovers ?? 0),
     recoverSeconds: Math.max(0, Math.round(recoverSeconds * 10) / 10),
     notes: notes.join('; '),

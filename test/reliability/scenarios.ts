@@ -75,6 +75,22 @@ async function burst(ctx: ScenarioContext, ms: number, clear: () => void): Promi
   ctx.faultAt = Date.now();
 }
 
+/** A piece of the stack killed and restarted while a run polls a slow job. */
+function restartWhilePolling(name: string, restart: (stack: ReliabilityStack) => Promise<void>): Scenario {
+  return {
+    name,
+    runs: 1,
+    bounded: 1,
+    expect: 'complete',
+    before: (ctx) => void (ctx.stack.cloud.faults.jobDelayMs = 8000),
+    async during(ctx) {
+      await until('polling', async () => (await stage(ctx, 'polling')()) || undefined);
+      await restart(ctx.stack);
+      ctx.faultAt = Date.now();
+    },
+  };
+}
+
 export const SCENARIOS: Scenario[] = [
   { name: 'baseline', runs: 3, bounded: 1, expect: 'complete' },
 
@@ -185,30 +201,8 @@ export const SCENARIOS: Scenario[] = [
   },
 
   // The Temporal server and the stand-in killed and restarted on their data.
-  {
-    name: 'temporal-restart',
-    runs: 1,
-    bounded: 1,
-    expect: 'complete',
-    before: (ctx) => void (ctx.stack.cloud.faults.jobDelayMs = 8000),
-    async during(ctx) {
-      await until('polling', async () => (await stage(ctx, 'polling')()) || undefined);
-      await ctx.stack.restartTemporal();
-      ctx.faultAt = Date.now();
-    },
-  },
-  {
-    name: 'standin-restart',
-    runs: 1,
-    bounded: 1,
-    expect: 'complete',
-    before: (ctx) => void (ctx.stack.cloud.faults.jobDelayMs = 8000),
-    async during(ctx) {
-      await until('polling', async () => (await stage(ctx, 'polling')()) || undefined);
-      await ctx.stack.restartCloud();
-      ctx.faultAt = Date.now();
-    },
-  },
+  restartWhilePolling('temporal-restart', (stack) => stack.restartTemporal()),
+  restartWhilePolling('standin-restart', (stack) => stack.restartCloud()),
 
   // The provider misbehaving.
   {

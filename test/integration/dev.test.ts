@@ -142,6 +142,6 @@ describe('vsr dev', () => {
       env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
     });
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /--bitrate 500 must be an integer from 1 to 100/);
+    assert.match(run.stderr, /--bitrate 500 is invalid: must be an integer from 1 to 100/);
   });
 });

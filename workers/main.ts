@@ -3,8 +3,7 @@
 import { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
 import { loadConfig, DEFAULT_TEMPORAL_PORT, type Config } from '../config';
-import { connectClient, connectWorker } from '../config/connection';
-import { dataConverter } from '../config/dataConverter';
+import { connectClient, connectWorker, dataConverter } from '../config/connection';
 import { startHealthServer, tcpCheck, type Check, type HealthServer } from './health';
 import { installRuntime } from './telemetry/runtime';
 import { startTracing, tracingClientInterceptors } from './telemetry/tracing';

@@ -8,9 +8,10 @@ import { createActivities, LANE_ACTIVITIES, type ActivityDeps } from '../activit
 import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
 import type { Config } from '../config';
-import { dataConverter } from '../config/dataConverter';
+import { dataConverter } from '../config/connection';
 import { defaultBuildId, workflowBundle } from './bundle';
 import { buildProvider } from './providers';
+import { safetyDeps } from './safety';
 import { activityTelemetry } from './telemetry/activities';
 import { instrumentStorage, instrumentViapi } from './telemetry/instrument';
 import { VsrMetrics } from './telemetry/metrics';
@@ -72,6 +73,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   const metrics = new VsrMetrics(Runtime.instance().metricMeter);
   const deps: ActivityDeps = {
     ...buildProvider(o.config),
+    ...safetyDeps(o.config),
     workDir: o.config.workDir,
     partSize: o.config.uploadPartBytes,
     submitsPerSecond: o.config.submitsPerSecond,

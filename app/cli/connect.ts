@@ -1,8 +1,7 @@
 // Connects the CLI to Temporal: the configured address, a running `vsr dev`, or a freshly started embedded stack.
 import { Client } from '@temporalio/client';
 import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, type Config } from '../../config';
-import { connectClient } from '../../config/connection';
-import { dataConverter } from '../../config/dataConverter';
+import { connectClient, dataConverter } from '../../config/connection';
 import { tracingClientInterceptors } from '../../workers/telemetry/tracing';
 import { portAnswers } from '../embedded/devServer';
 import { startEmbeddedStack } from '../embedded/stack';

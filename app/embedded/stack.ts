@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
-import { dataConverter } from '../../config/dataConverter';
+import { dataConverter } from '../../config/connection';
 import { tracingClientInterceptors } from '../../workers/telemetry/tracing';
 import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
@@ -44,7 +44,11 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     });
     started.push(() => dev.stop());
 
-    let config = o.config;
+    // A laptop's own stack: loopback URL sources are the user's own (private and link-local ones stay refused).
+    let config: Config = {
+      ...o.config,
+      safety: { ...o.config.safety, allowPrivateUrls: [...o.config.safety.allowPrivateUrls, '127.0.0.0/8', '::1'] },
+    };
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
       const { accessKeyId, accessKeySecret, bucket } = config.local;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../config';
-import { makeLogger } from '../../workers/telemetry/logging';
+import { configSecrets, makeLogger } from '../../workers/telemetry/logging';
 import { makeRedactor, REDACTED } from '../../workers/telemetry/redact';
 
 describe('redaction', () => {
@@ -42,6 +42,17 @@ describe('redaction', () => {
     assert.equal(e.name, 'Error');
     assert.equal(e.message, `GET http://h/k?Signature=${REDACTED} failed`);
     assert.doesNotMatch(e.stack, /s3cr3t/);
+  });
+});
+
+describe('secrets the configuration holds', () => {
+  it('include the payload keys, current and old, without their key ids', () => {
+    const current = Buffer.alloc(32, 1).toString('base64');
+    const old = Buffer.alloc(32, 2).toString('base64');
+    const env = { VSR_PAYLOAD_KEY: `k2:${current}`, VSR_PAYLOAD_KEYS_OLD: ` ${old} ,` };
+    const secrets = configSecrets(loadConfig(env), env);
+    const r = makeRedactor(secrets);
+    assert.equal(r.text(`sealed with k2:${current}, opened with ${old}`), `sealed with k2:${REDACTED}, opened with ${REDACTED}`);
   });
 });
 

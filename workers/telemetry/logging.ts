@@ -12,6 +12,8 @@ export function configSecrets(config: Config, env: NodeJS.ProcessEnv = process.e
     env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
     env.ALIBABA_CLOUD_SECURITY_TOKEN,
     env.TEMPORAL_API_KEY,
+    // Payload keys (`base64` or `id:base64`, older ones comma-separated): the key material after any id.
+    ...[env.VSR_PAYLOAD_KEY, ...(env.VSR_PAYLOAD_KEYS_OLD ?? '').split(',')].map((k) => k?.trim().split(':').pop()),
   ].filter((s): s is string => Boolean(s));
 }
 

@@ -1,6 +1,8 @@
 // The `vsr` command line: thin over the client library and the embedded stack.
 import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../../config';
+import { installRuntime } from '../../workers/telemetry/runtime';
+import { startTracing, type Tracing } from '../../workers/telemetry/tracing';
 import { UsageError } from './args';
 import { batchCommand } from './commands/batch';
 import { codecServerCommand } from './commands/codec';
@@ -21,7 +23,9 @@ const USAGE = `vsr: durable video super-resolution on Temporal
                        batch re-runs on Temporal Schedules (vsr schedule for details)
   vsr status <id>      stage, progress, result or error of a workflow
   vsr cancel <id>      cancel a workflow (its cleanup still runs)
-  vsr worker           run a worker configured from the environment
+  vsr worker [--metrics HOST:PORT]
+                       run a worker configured from the environment; --metrics serves
+                       /metrics, /healthz and /readyz there (or VSR_METRICS_ADDRESS)
   vsr dev [--data DIR] [--port N] [--ui-port N]
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
   vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast]
@@ -49,9 +53,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'codec-server': codecServerCommand,
 };
 
+let tracing: Tracing | undefined;
+
 async function main(argv: string[]): Promise<number> {
-  // The SDK's INFO lines (bundling, state changes) drown the progress display; VSR_LOG_LEVEL=WARN or INFO brings them back.
-  Runtime.install({ logger: new DefaultLogger((process.env.VSR_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR') });
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(USAGE);
@@ -62,15 +66,28 @@ async function main(argv: string[]): Promise<number> {
     console.error(`vsr: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
     return 2;
   }
+  if (name !== 'worker') {
+    // `vsr worker` sets up its own runtime (JSON logs, metrics). Here the SDK's INFO lines (bundling, state
+    // changes) would drown the progress display; VSR_LOG_LEVEL=WARN or INFO brings them back.
+    const config = loadConfig();
+    await installRuntime({ config, defaultLevel: 'ERROR', defaultFormat: 'text', metrics: false, write: (l) => process.stderr.write(l) });
+    if (config.telemetry.tracing) tracing = startTracing(config.telemetry.tracing);
+  }
   return command(rest);
 }
 
+/** Spans still buffered reach the collector before the process exits. */
+async function exit(code: number): Promise<never> {
+  await tracing?.shutdown().catch(() => undefined);
+  process.exit(code);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (err: unknown) => {
     if (err instanceof UsageError) console.error(`vsr: ${err.message}\n\n${USAGE}`);
     else if (err instanceof ApplicationFailure) console.error(`vsr: ${err.type}: ${err.message}`);
     else console.error(`vsr: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
+    return exit(err instanceof UsageError ? 2 : 1);
   },
 );

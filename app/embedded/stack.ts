@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
 import { dataConverter } from '../../config/connection';
+import { tracingClientInterceptors } from '../../workers/telemetry/tracing';
 import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
 import { ensureTemporalCli } from './tools';
@@ -77,7 +78,12 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
 
     const clientConnection = await Connection.connect({ address: dev.address });
     started.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverter(config),
+      interceptors: { workflow: tracingClientInterceptors() },
+    });
     const workerConnection = await NativeConnection.connect({ address: dev.address });
     started.push(() => workerConnection.close());
     const workers = await createWorkers({ config, connection: workerConnection, client });

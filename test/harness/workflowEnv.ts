@@ -13,6 +13,7 @@ import { findTestServer } from '../../app/embedded/tools';
 import { submitTaskQueue } from '../../workflows/contract';
 import { innermostCause } from '../../workflows/failureMessage';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { tracingSinks } from '../../workers/telemetry/tracing';
 import { installTestRuntime, workflowBundle } from './temporal';
 
 export type Activities = ReturnType<typeof createActivities>;
@@ -68,7 +69,8 @@ export class StubWorkers {
       ]),
     );
     // Heartbeats carry cancellation to activities: send them at once rather than throttled to seconds.
-    const common = { connection: env.nativeConnection, activities, maxHeartbeatThrottleInterval: '50ms' } as const;
+    // The bundle's tracing interceptors need their sink registered, even while tracing is off.
+    const common = { connection: env.nativeConnection, activities, maxHeartbeatThrottleInterval: '50ms', sinks: tracingSinks() } as const;
     const main = await Worker.create({ ...common, taskQueue, workflowBundle: await workflowBundle() });
     const submit = await Worker.create({ ...common, taskQueue: submitTaskQueue(taskQueue) });
     const running = Promise.all([main.run(), submit.run()]);

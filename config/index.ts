@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProviderName } from '../workflows/contract';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { payloadCodecFromEnv, PayloadKeyError, type AesGcmPayloadCodec } from '../client/payloadCodec';
 
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_UI_PORT = 8233;
@@ -42,6 +43,29 @@ export interface AlibabaProviderConfig {
   bucket: string;
 }
 
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export interface TelemetryConfig {
+  /** host:port where `vsr worker` serves /metrics, /healthz and /readyz; undefined: no HTTP endpoint. */
+  metricsAddress?: string;
+  /** Undefined: the command's own default (the CLI is quiet, a worker logs INFO). */
+  logLevel?: LogLevel;
+  /** `json`: one JSON object a line (workers' default); `text`: the SDK's human format. */
+  logFormat?: 'json' | 'text';
+  /** OTLP traces, on only when an endpoint is configured (the standard OTEL_* variables). */
+  tracing?: { serviceName: string };
+}
+
+/** Worker Deployment versioning (Temporal server 1.28+): on when a deployment name is set. */
+export interface DeploymentConfig {
+  name: string;
+  /** Undefined: derived from the package version and the workflow bundle's hash. */
+  buildId?: string;
+  /** PINNED: a run finishes on the code it started with (the default); AUTO_UPGRADE: it moves to the current version. */
+  defaultBehavior: 'PINNED' | 'AUTO_UPGRADE';
+}
+
 export interface Config {
   home: string;
   temporal: TemporalConfig;
@@ -56,6 +80,41 @@ export interface Config {
   uploadPartBytes: number;
   local: LocalProviderConfig;
   alibaba: AlibabaProviderConfig;
+  telemetry: TelemetryConfig;
+  deployment?: DeploymentConfig;
+  /** After SIGTERM: how long running activities get to finish before they are cancelled (and heartbeat out). */
+  shutdownGraceMs: number;
+  safety: SafetyConfig;
+}
+
+// ---- Safety: where outputs may go, which URLs may be fetched, payload encryption (kept apart for merges) ----
+
+export interface SafetyConfig {
+  /** `VSR_OUTPUT_ROOT`: comma-separated absolute folders and/or oss://bucket/prefix; empty: no restriction. */
+  outputRoots: string[];
+  /** `VSR_ALLOW_PRIVATE_URLS`: comma-separated non-public addresses/networks (optionally :port) URLs may reach, or `*`. */
+  allowPrivateUrls: string[];
+  /** `VSR_PAYLOAD_KEY` (and older keys still read, `VSR_PAYLOAD_KEYS_OLD`): payload encryption, when set. */
+  payloadCodec?: AesGcmPayloadCodec;
+}
+
+function safetyConfig(env: NodeJS.ProcessEnv): SafetyConfig {
+  const list = (name: string) =>
+    (env[name] ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+  const outputRoots = list('VSR_OUTPUT_ROOT');
+  for (const r of outputRoots)
+    if (!path.isAbsolute(r) && !/^oss:\/\/[a-z0-9-]{3,63}(\/|$)/.test(r))
+      throw new ConfigError(`VSR_OUTPUT_ROOT: ${JSON.stringify(r)} must be an absolute folder or oss://bucket/prefix`);
+  let payloadCodec: AesGcmPayloadCodec | undefined;
+  try {
+    payloadCodec = payloadCodecFromEnv(env);
+  } catch (err) {
+    throw err instanceof PayloadKeyError ? new ConfigError(err.message) : err;
+  }
+  return { outputRoots, allowPrivateUrls: list('VSR_ALLOW_PRIVATE_URLS'), payloadCodec };
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +132,59 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${raw} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/** `30`, `30s`, `1500ms` or `2m`, as milliseconds; a bare number is seconds. */
+function duration(env: NodeJS.ProcessEnv, name: string, fallbackMs: number, maxMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'] : NaN;
+  if (!(ms >= 0 && ms <= maxMs))
+    throw new ConfigError(`${name}=${raw} must be a duration such as 30s, 1500ms or 2m, at most ${maxMs / 1000}s`);
+  return Math.round(ms);
+}
+
+function hostPort(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (!/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(raw))
+    throw new ConfigError(`${name}=${raw} must be host:port, e.g. 127.0.0.1:9464`);
+  return raw;
+}
+
+function telemetry(env: NodeJS.ProcessEnv): TelemetryConfig {
+  const level = env.VSR_LOG_LEVEL?.toUpperCase();
+  if (level && !LOG_LEVELS.includes(level as LogLevel))
+    throw new ConfigError(`VSR_LOG_LEVEL=${env.VSR_LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = env.VSR_LOG_FORMAT;
+  if (format && format !== 'json' && format !== 'text') throw new ConfigError(`VSR_LOG_FORMAT=${format} must be json or text`);
+  // The OpenTelemetry standard variables: an OTLP endpoint turns tracing on, OTEL_TRACES_EXPORTER=none keeps it off.
+  const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracing = otlp && env.OTEL_TRACES_EXPORTER !== 'none' ? { serviceName: env.OTEL_SERVICE_NAME || 'vsr' } : undefined;
+  return {
+    metricsAddress: hostPort(env, 'VSR_METRICS_ADDRESS'),
+    logLevel: level as LogLevel | undefined,
+    logFormat: format as 'json' | 'text' | undefined,
+    tracing,
+  };
+}
+
+function deployment(env: NodeJS.ProcessEnv): DeploymentConfig | undefined {
+  const name = env.VSR_DEPLOYMENT_NAME;
+  if (!name) {
+    if (env.VSR_BUILD_ID)
+      throw new ConfigError('VSR_BUILD_ID needs VSR_DEPLOYMENT_NAME (worker versioning is on only with a deployment name)');
+    return undefined;
+  }
+  const behavior = (env.VSR_VERSIONING_BEHAVIOR || 'PINNED').toUpperCase().replace('-', '_');
+  if (behavior !== 'PINNED' && behavior !== 'AUTO_UPGRADE')
+    throw new ConfigError(`VSR_VERSIONING_BEHAVIOR=${env.VSR_VERSIONING_BEHAVIOR} must be pinned or auto-upgrade`);
+  // The server refuses '.' and ':' in deployment names (they delimit "name.buildId" version strings).
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(name)) throw new ConfigError(`VSR_DEPLOYMENT_NAME=${name} may use only letters, digits, _ and -`);
+  if (env.VSR_BUILD_ID && !/^[A-Za-z0-9_.+-]{1,200}$/.test(env.VSR_BUILD_ID))
+    throw new ConfigError(`VSR_BUILD_ID=${env.VSR_BUILD_ID} may use only letters, digits and _ . + -`);
+  return { name, buildId: env.VSR_BUILD_ID || undefined, defaultBehavior: behavior };
 }
 
 /** Where vsr keeps its state (Temporal history, stand-in data) unless VSR_HOME says otherwise. */
@@ -124,5 +236,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ossRegion: env.VSR_OSS_REGION || 'oss-cn-shanghai',
       bucket: env.VSR_OSS_BUCKET || '',
     },
+    telemetry: telemetry(env),
+    deployment: deployment(env),
+    shutdownGraceMs: duration(env, 'VSR_SHUTDOWN_GRACE', 30_000, 3_600_000),
+    safety: safetyConfig(env),
   };
 }

@@ -1,6 +1,6 @@
 // The one state object of a pipeline run: the job, its counters and timings, the saga, and the progress view
 // of them. What continue-as-new carries is exactly this state (`carry()`), so nothing is kept twice.
-import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ProviderSource, TransferProgress } from '../activities/types';
 import type { Compensation } from './compensations';
 import type { SubmitReply, SubmitRequest } from './submitLaneContract';
@@ -102,6 +102,8 @@ export class PipelineRun {
   enter(stage: Stage): void {
     const now = Date.now();
     if (this.stage !== stage) this.timings[this.stage] = (this.timings[this.stage] ?? 0) + (now - this.stageStarted);
+    // One structured line per stage (the SDK adds workflow and run ids, and drops it while replaying).
+    log.info('stage', { stage, previousStage: this.stage, msInPrevious: now - this.stageStarted, jobId: this.jobId });
     this.stageStarted = now;
     this.stage = stage;
     this.transfer = { bytesDone: 0, bytesTotal: 0 };

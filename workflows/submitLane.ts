@@ -9,6 +9,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  setWorkflowOptions,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -50,6 +51,18 @@ function laneActivities() {
 }
 
 type LaneActivities = ReturnType<typeof laneActivities>;
+
+/**
+ * With worker versioning on, the lane auto-upgrades (whatever VSR_VERSIONING_BEHAVIOR says for pipelines): it never
+ * finishes, so pinned it would keep its first version's workers needed for ever, and every later video's submit
+ * would wait on them. Its runs are short (continue-as-new every REQUESTS_PER_LANE_RUN requests) and replay-tested,
+ * and a lane change that breaks replay uses `patched()` (docs/deploy.md, "The submit lane across deploys").
+ */
+setWorkflowOptions(
+  // Only on a versioned worker: an unversioned one must send no behaviour (the server refuses it).
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
+  submitLane,
+);
 
 /** The lane: requests in, one paced submit at a time, replies out; continues as new with its book. */
 export async function submitLane(carried?: LaneState): Promise<void> {

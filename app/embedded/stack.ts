@@ -5,6 +5,8 @@ import { NativeConnection } from '@temporalio/worker';
 import type { EngineName } from '../../localcloud/engine/engines';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
+import { dataConverter } from '../../config/connection';
+import { tracingClientInterceptors } from '../../workers/telemetry/tracing';
 import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
 import { ensureTemporalCli } from './tools';
@@ -45,7 +47,11 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     });
     started.push(() => dev.stop());
 
-    let config = o.config;
+    // A laptop's own stack: loopback URL sources are the user's own (private and link-local ones stay refused).
+    let config: Config = {
+      ...o.config,
+      safety: { ...o.config.safety, allowPrivateUrls: [...o.config.safety.allowPrivateUrls, '127.0.0.0/8', '::1'] },
+    };
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
       const { accessKeyId, accessKeySecret, bucket } = config.local;
@@ -76,7 +82,12 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
 
     const clientConnection = await Connection.connect({ address: dev.address });
     started.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverter(config),
+      interceptors: { workflow: tracingClientInterceptors() },
+    });
     const workerConnection = await NativeConnection.connect({ address: dev.address });
     started.push(() => workerConnection.close());
     const workers = await createWorkers({ config, connection: workerConnection, client });

@@ -80,13 +80,18 @@ export async function inProcessWorker(
   return { worker, running: worker.run() };
 }
 
-/** A worker in its own process (`node dist/workers/main.js`), so a test can kill it like a crash would. */
-export function workerProcess(stack: TestStack, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+/**
+ * A worker in its own process (`node dist/workers/main.js`), so a test can kill it like a crash would.
+ * `onOutput` sees what it writes (JSON log lines on stdout, anything else on stderr).
+ */
+export function workerProcess(stack: TestStack, extraEnv: NodeJS.ProcessEnv = {}, onOutput?: (text: string) => void): ChildProcess {
   const main = path.join(__dirname, '..', '..', 'workers', 'main.js');
-  const child = spawn(process.execPath, [main], { env: { ...stack.workerEnv, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (d: Buffer) => {
-    if (process.env.VSR_TEST_VERBOSE) process.stderr.write(`[child worker] ${d.toString()}`);
-  });
+  const child = spawn(process.execPath, [main], { env: { ...stack.workerEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (d: Buffer) => {
+      onOutput?.(d.toString());
+      if (process.env.VSR_TEST_VERBOSE) process.stderr.write(`[child worker ${child.pid}] ${d.toString()}`);
+    });
   return child;
 }
 

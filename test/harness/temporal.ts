@@ -1,9 +1,9 @@
 // An ephemeral real Temporal dev server (the pinned CLI) for tests, plus the pre-built workflow bundle.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { findTemporalCli, temporalCliVersion } from '../../app/embedded/tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from '../../workers/bundle';
+import { workflowBundle as builtOrFresh } from '../../workers/bundle';
 
 let runtimeInstalled = false;
 
@@ -33,8 +33,6 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundleOption> | undefined;
 /** The build's pre-built bundle; after a bare `tsc`, one bundled here, once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleOption> {
-  bundle ??= Promise.resolve(
-    prebuiltWorkflowBundle() ?? bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-  );
+  bundle ??= builtOrFresh();
   return bundle;
 }

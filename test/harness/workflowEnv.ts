@@ -6,13 +6,14 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { findTestServer } from '../../app/embedded/tools';
 import { submitTaskQueue } from '../../workflows/contract';
 import { innermostCause } from '../../workflows/failureMessage';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { tracingSinks } from '../../workers/telemetry/tracing';
 import { installTestRuntime, workflowBundle } from './temporal';
 
 export type Activities = ReturnType<typeof createActivities>;
@@ -68,7 +69,8 @@ export class StubWorkers {
       ]),
     );
     // Heartbeats carry cancellation to activities: send them at once rather than throttled to seconds.
-    const common = { connection: env.nativeConnection, activities, maxHeartbeatThrottleInterval: '50ms' } as const;
+    // The bundle's tracing interceptors need their sink registered, even while tracing is off.
+    const common = { connection: env.nativeConnection, activities, maxHeartbeatThrottleInterval: '50ms', sinks: tracingSinks() } as const;
     const main = await Worker.create({ ...common, taskQueue, workflowBundle: await workflowBundle() });
     const submit = await Worker.create({ ...common, taskQueue: submitTaskQueue(taskQueue) });
     const running = Promise.all([main.run(), submit.run()]);
@@ -145,4 +147,9 @@ export function userFailure(type: string, message: string): ApplicationFailure {
 /** The innermost cause of a workflow failure: what the workflow threw. */
 export function rootCause(err: unknown): { type?: string; message?: string; name?: string } {
   return innermostCause(err) ?? {};
+}
+
+/** One activity run outside a worker (its context, heartbeats, cancellation), without the SDK's WARN line per expected failure. */
+export function activityEnv(info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { tracingSinks } from '../../workers/telemetry/tracing';
 import { workflowBundle } from '../harness/temporal';
 
 const DIR = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
@@ -25,7 +26,11 @@ describe('replay of recorded histories', () => {
       const history = temporal.api.history.v1.History.fromObject(
         JSON.parse(await fs.promises.readFile(path.join(DIR, file), 'utf8')) as Record<string, unknown>,
       );
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.json'));
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle(), sinks: tracingSinks() },
+        history,
+        path.basename(file, '.json'),
+      );
     });
   }
 });

@@ -79,7 +79,9 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function workerCommand(): Promise<number> {
-  await runWorkerFromEnv();
+export async function workerCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['metrics'], []);
+  const metrics = strFlag(p, 'metrics');
+  await runWorkerFromEnv(metrics ? { ...process.env, VSR_METRICS_ADDRESS: metrics } : process.env);
   return 0;
 }

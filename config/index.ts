@@ -74,7 +74,7 @@ export interface Config {
   maxConcurrentWorkflowTasks: number;
   provider: ProviderName;
   workDir: string;
-  /** Provider submits per second across all workers (the submit task queue's limit). */
+  /** The provider account's submits per second: the pace the submit lane keeps between one submit and the next. */
   submitsPerSecond: number;
   /** Multipart part size for uploads, bytes. */
   uploadPartBytes: number;

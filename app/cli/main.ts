@@ -26,7 +26,7 @@ const USAGE = `vsr: durable video super-resolution on Temporal
   vsr worker [--metrics HOST:PORT]
                        run a worker configured from the environment; --metrics serves
                        /metrics, /healthz and /readyz there (or VSR_METRICS_ADDRESS)
-  vsr dev [--data DIR] [--port N] [--ui-port N]
+  vsr dev [--data DIR] [--port N] [--ui-port N] [--engine neural|lanczos|fast]
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
   vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast]
                        the local Alibaba Cloud stand-in alone; prints its endpoints as JSON

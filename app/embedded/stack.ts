@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { EngineName } from '../../localcloud/engine/engines';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
 import { dataConverter } from '../../config/connection';
@@ -16,6 +17,8 @@ export interface StackOptions {
   uiPort?: number;
   viapiPort?: number;
   ossPort?: number;
+  /** The stand-in's upscaler (default: $VSR_ENGINE, else the learned engine). */
+  engine?: EngineName;
   log?: (line: string) => void;
 }
 
@@ -60,6 +63,7 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
         bucket,
         viapiPort: o.viapiPort ?? DEFAULT_VIAPI_PORT,
         ossPort: o.ossPort ?? DEFAULT_OSS_PORT,
+        engine: o.engine,
         allowLoopbackSources: ['*'], // a laptop's own stack: loopback URL sources are the user's own
       });
       const c = cloud;

@@ -1,6 +1,7 @@
-// The learned engine: ffmpeg decodes raw yuv420p frames, a small CNN (ONNX, in a worker thread) upscales
-// luma 2x and resizes chroma bilinearly, ffmpeg encodes with the same settings as the lanczos engine and
-// takes the audio from the input. At most PIPELINE_DEPTH frames are in memory at once.
+// The learned engine: ffmpeg decodes raw yuv420p frames, a small CNN (ONNX, in worker threads, one per
+// core, each on whole frames in turn) upscales luma 2x and resizes chroma bilinearly, ffmpeg encodes
+// with the same settings as the lanczos engine and takes the audio from the input. At most two frames
+// per worker are in memory at once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,8 +14,6 @@ import type { FrameMessage, WorkerSetup } from './neuralWorker';
 import { fps, probeFile } from '../media/probe';
 
 export const MODEL_FILE = 'sr2x.onnx';
-/** Frames decoded ahead of the model, so the decoder, the model and the encoder overlap. */
-const PIPELINE_DEPTH = 3;
 
 /** The committed model: next to the compiled code, or in the source tree when running from dist/. */
 export function defaultModelPath(): string {
@@ -31,8 +30,8 @@ export interface NeuralEngineOptions {
   modelPath?: string;
   /** x264 preset; the model leaves less CPU to the encoder than lanczos does. */
   preset?: X264Preset;
-  /** onnxruntime intra-op threads (default: all cores). */
-  threads?: number;
+  /** Model worker threads, each single-threaded on its own frames (default: one per core). */
+  workers?: number;
 }
 
 export class NeuralEngine implements Engine {
@@ -52,9 +51,15 @@ export class NeuralEngine implements Engine {
     const frameBytes = w * h + 2 * Math.ceil(w / 2) * Math.ceil(h / 2);
     const expectedFrames = Math.max(1, Math.round(facts.durationSeconds * fps(facts.frameRate)));
 
-    const setup: WorkerSetup = { modelPath: this.modelPath, threads: this.o.threads ?? os.availableParallelism(), width: w, height: h };
-    // The worker first: if it cannot start, no ffmpeg has been spawned yet.
-    const model = new ModelClient(new Worker(path.join(__dirname, 'neuralWorker.js'), { workerData: setup }));
+    const setup: WorkerSetup = { modelPath: this.modelPath, width: w, height: h };
+    // The workers first: if they cannot start, no ffmpeg has been spawned yet.
+    const models = Array.from(
+      { length: Math.max(1, this.o.workers ?? os.availableParallelism()) },
+      () => new ModelClient(new Worker(path.join(__dirname, 'neuralWorker.js'), { workerData: setup })),
+    );
+    const closeModels = () => Promise.all(models.map((m) => m.close()));
+    // Frames decoded ahead, so the decoder, every worker and the encoder overlap.
+    const depth = 2 * models.length + 1;
     const decoder = ffmpeg(
       ['-i', input, '-map', '0:v:0', '-fps_mode', 'cfr', '-r', facts.frameRate, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'],
       'ignore',
@@ -72,7 +77,7 @@ export class NeuralEngine implements Engine {
 
     const stopAll = () => {
       for (const { child } of [decoder, encoder]) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      void model.close();
+      void closeModels();
     };
     signal?.addEventListener('abort', stopAll, { once: true });
     // Any child failing ends the whole job: no half-fed encoder keeps running.
@@ -98,12 +103,13 @@ export class NeuralEngine implements Engine {
         done += 1;
         options.onProgress?.(Math.min(0.99, done / expectedFrames));
       };
+      let decoded = 0;
       for await (const frame of readFrames(decoder.child.stdout as Readable, frameBytes)) {
-        const upscaled = model.upscale(frame);
+        const upscaled = models[decoded++ % models.length].upscale(frame);
         // Awaited in order by emit(); after a failure the rest are dropped, so mark them handled.
         upscaled.catch(() => undefined);
         pending.push(upscaled);
-        if (pending.length >= PIPELINE_DEPTH) await emit();
+        if (pending.length >= depth) await emit();
       }
       while (pending.length > 0) await emit();
       (encoder.child.stdin as Writable).end();
@@ -119,7 +125,7 @@ export class NeuralEngine implements Engine {
       throw childFailure ? childFailure.reason : err;
     } finally {
       signal?.removeEventListener('abort', stopAll);
-      await model.close();
+      await closeModels();
     }
   }
 }

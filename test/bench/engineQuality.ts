@@ -1,8 +1,8 @@
 // Benchmark (not pass/fail): the engines through the stand-in with the real clients, on held-out natural
-// clips, at the same output bitrate. One table: params, end-to-end fps (decode + model + encode) for
-// 640x360 -> 1280x720, PSNR-Y / SSIM-Y against ground truth, temporal stability; then peak memory of a
-// 1920x1080 -> 3840x2160 job.
-// `npm run bench:engine [-- --clips N --seconds S]`
+// clips, at the same output bitrate, at several compression levels of the input. One table: params,
+// end-to-end fps (decode + model + encode) and CPU time per frame for 640x360 -> 1280x720, PSNR-Y / SSIM-Y against ground
+// truth, temporal stability; then peak memory of a 1920x1080 -> 3840x2160 job.
+// `npm run bench:engine [-- --clips N --seconds S --crf 15,0,20 --no-4k]`
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,10 +22,13 @@ const run = promisify(execFile);
 const HELDOUT_PACKAGE = 'lomiri-wallpapers-16.04';
 const BITRATE_MBPS = 10;
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : fallback;
 }
+
+/** Input compression levels (x264 CRF of the 640x360 clips): mild first, the level the README quotes. */
+const LEVELS: Record<number, string> = { 0: 'clean (lossless)', 8: 'near-lossless', 15: 'mild', 20: 'moderate', 23: "x264's default" };
 
 async function heldoutPhotos(): Promise<string[]> {
   const root = path.join(cacheDir(), 'bench-engine', HELDOUT_PACKAGE);
@@ -97,17 +100,33 @@ async function makeClip(photo: string, dir: string, seconds: number, crf: number
   return { truth, input };
 }
 
-/** Wraps an engine to time its upscale() calls (the stand-in's own polling adds nothing then). */
+/**
+ * CPU seconds used so far by this process (its worker threads included) and by its children that have
+ * exited (the engines' ffmpeg processes): /proc/self/stat utime, stime, cutime, cstime.
+ */
+function cpuSeconds(): number {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // Fields 14-17 of proc(5), counted from 1; the split drops the first two.
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
+}
+
+/**
+ * Wraps an engine to time its upscale() calls (the stand-in's own polling adds nothing then), in wall
+ * time and in CPU time: CPU time per frame hardly depends on what else the machine runs.
+ */
 class Timed implements Engine {
   seconds = 0;
+  cpu = 0;
   constructor(readonly inner: Engine) {}
   get name(): string {
     return this.inner.name;
   }
   async upscale(input: string, output: string, o: UpscaleOptions): Promise<void> {
     const t = performance.now();
+    const c = cpuSeconds();
     await this.inner.upscale(input, output, o);
     this.seconds += (performance.now() - t) / 1000;
+    this.cpu += cpuSeconds() - c;
   }
 }
 
@@ -208,58 +227,76 @@ async function peakMemory4k(dir: string, photo: string): Promise<{ node: number;
 }
 
 async function main(): Promise<void> {
-  const nClips = arg('clips', 15);
-  const seconds = arg('seconds', 2);
-  /** How much the 640x360 inputs are compressed (x264 CRF; 20 is mild, x264's default is 23). */
-  const crf = arg('crf', 20);
+  const nClips = Number(arg('clips', '15'));
+  const seconds = Number(arg('seconds', '2'));
+  /** How much the 640x360 inputs are compressed (x264 CRFs, one table section each). */
+  const crfs = arg('crf', '15,0,20').split(',').map(Number);
   const clipDir = path.join(cacheDir(), 'bench-engine', 'clips');
   await fs.promises.mkdir(clipDir, { recursive: true });
   const photos = (await heldoutPhotos()).slice(0, nClips);
-  console.error(`[bench] ${photos.length} held-out clips of ${seconds}s from ${HELDOUT_PACKAGE} (GT 1280x720, input 640x360 CRF ${crf})`);
-  const clips: Array<{ truth: string; input: string }> = [];
-  for (const p of photos) clips.push(await makeClip(p, clipDir, seconds, crf));
-  const frames = (await Promise.all(clips.map((c) => frameCount(c.input)))).reduce((a, b) => a + b, 0);
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-bench-engine-'));
   const meta = JSON.parse(await fs.promises.readFile(defaultModelPath().replace(/\.onnx$/, '.json'), 'utf8')) as { params: number };
+  const load = () => os.loadavg()[0].toFixed(1);
+  const startLoad = load();
   const rows = [];
+  let frames = 0;
+  let truthMotion = 0;
   try {
-    for (const [label, engine, params] of [
-      ['bicubic', new FfmpegEngine('quality', 'bicubic'), '-'],
-      ['lanczos', createEngine('lanczos'), '-'],
-      ['neural', createEngine('neural'), String(meta.params)],
-    ] as const) {
-      const timed = new Timed(engine);
-      console.error(`[bench] ${label} ...`);
-      const outputs = await throughStandIn(timed, clips, work);
-      const psnr = await Promise.all(outputs.map((o, i) => psnrY(o, clips[i].truth)));
-      const ssim = await Promise.all(outputs.map((o, i) => ssimY(o, clips[i].truth)));
-      const motion = await Promise.all(outputs.map((o) => temporalDiffY(o)));
-      const rates = await Promise.all(outputs.map((o) => bitRate(o)));
-      rows.push({
-        label,
-        params,
-        fps: frames / timed.seconds,
-        psnr: mean(psnr),
-        ssim: mean(ssim),
-        motion: mean(motion),
-        rate: mean(rates),
-      });
-    }
-    const truthMotion = mean(await Promise.all(clips.map((c) => temporalDiffY(c.truth))));
-    const lanczos = rows.find((r) => r.label === 'lanczos')?.psnr ?? 0;
-    console.log(
-      `\nEngines through the stand-in, ${clips.length} held-out clips (${frames} frames, 640x360 CRF ${crf} -> 1280x720 at ${BITRATE_MBPS} Mbps), ${os.cpus().length} cores`,
-    );
-    console.log(
-      '| engine | params | fps (decode+scale+encode) | PSNR-Y dB | vs lanczos | SSIM-Y | frame-to-frame luma diff (GT ' +
-        truthMotion.toFixed(3) +
-        ') | output Mbps |',
-    );
-    console.log('|---|---|---|---|---|---|---|---|');
-    for (const r of rows)
-      console.log(
-        `| ${r.label} | ${r.params} | ${r.fps.toFixed(1)} | ${r.psnr.toFixed(2)} | ${(r.psnr - lanczos >= 0 ? '+' : '') + (r.psnr - lanczos).toFixed(2)} | ${r.ssim.toFixed(4)} | ${r.motion.toFixed(3)} | ${r.rate.toFixed(2)} |`,
+    for (const [level, crf] of crfs.entries()) {
+      console.error(
+        `[bench] ${photos.length} held-out clips of ${seconds}s from ${HELDOUT_PACKAGE} (GT 1280x720, input 640x360 CRF ${crf})`,
       );
+      const clips: Array<{ truth: string; input: string }> = [];
+      for (const p of photos) clips.push(await makeClip(p, clipDir, seconds, crf));
+      frames = (await Promise.all(clips.map((c) => frameCount(c.input)))).reduce((a, b) => a + b, 0);
+      truthMotion = mean(await Promise.all(clips.map((c) => temporalDiffY(c.truth))));
+      const engines = [
+        ['bicubic', () => new FfmpegEngine('quality', 'bicubic'), '-'],
+        ['lanczos', () => createEngine('lanczos'), '-'],
+        ['neural', () => createEngine('neural'), String(meta.params)],
+      ] as const;
+      const levelDir = path.join(work, `crf${crf}`);
+      await fs.promises.mkdir(levelDir, { recursive: true });
+      const section = [];
+      // A different engine goes first at each level: load that changes during the run favours none.
+      for (let k = 0; k < engines.length; k++) {
+        const [label, make, params] = engines[(k + level) % engines.length];
+        const timed = new Timed(make());
+        console.error(`[bench] CRF ${crf}: ${label} ...`);
+        const outputs = await throughStandIn(timed, clips, levelDir);
+        const psnr = await Promise.all(outputs.map((o, i) => psnrY(o, clips[i].truth)));
+        const ssim = await Promise.all(outputs.map((o, i) => ssimY(o, clips[i].truth)));
+        const motion = await Promise.all(outputs.map((o) => temporalDiffY(o)));
+        const rates = await Promise.all(outputs.map((o) => bitRate(o)));
+        section.push({
+          crf,
+          label,
+          params,
+          fps: frames / timed.seconds,
+          cpuMs: (timed.cpu / frames) * 1000,
+          psnr: mean(psnr),
+          ssim: mean(ssim),
+          motion: mean(motion),
+          rate: mean(rates),
+        });
+      }
+      const order = engines.map(([label]) => label as string);
+      rows.push(...section.sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label)));
+    }
+    console.log(
+      `\nEngines through the stand-in, ${photos.length} held-out clips (${frames} frames, 640x360 -> 1280x720 at ${BITRATE_MBPS} Mbps), ${os.cpus().length} cores, load average ${startLoad} at the start, ${load()} at the end`,
+    );
+    console.log(
+      `| input (x264 CRF) | engine | params | fps (decode+scale+encode) | CPU ms/frame | PSNR-Y dB | vs lanczos | SSIM-Y | frame-to-frame luma diff (GT ${truthMotion.toFixed(3)}) | output Mbps |`,
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const lanczos = rows.find((l) => l.crf === r.crf && l.label === 'lanczos')?.psnr ?? 0;
+      const gain = r.psnr - lanczos;
+      console.log(
+        `| ${r.crf} ${LEVELS[r.crf] ?? ''} | ${r.label} | ${r.params} | ${r.fps.toFixed(1)} | ${r.cpuMs.toFixed(0)} | ${r.psnr.toFixed(2)} | ${(gain >= 0 ? '+' : '') + gain.toFixed(2)} | ${r.ssim.toFixed(4)} | ${r.motion.toFixed(3)} | ${r.rate.toFixed(2)} |`,
+      );
+    }
     if (!process.argv.includes('--no-4k')) {
       const m = await peakMemory4k(clipDir, photos[0]);
       console.log(

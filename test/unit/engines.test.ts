@@ -1,5 +1,8 @@
 // Which engine the stand-in runs: --engine, else $VSR_ENGINE, else the learned engine.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createEngine, DEFAULT_ENGINE, engineNameFrom } from '../../localcloud/engine/engines';
 import { FfmpegEngine } from '../../localcloud/engine/ffmpegEngine';
@@ -23,5 +26,18 @@ describe('engine selection', () => {
     assert.equal(createEngine('lanczos').name, 'ffmpeg-lanczos-quality');
     assert.ok(createEngine('fast') instanceof FfmpegEngine);
     assert.equal(createEngine('fast').name, 'ffmpeg-lanczos-fast');
+  });
+
+  it('is a flag of both vsr dev and vsr localcloud, checked before anything starts', () => {
+    const vsr = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');
+    for (const command of ['dev', 'localcloud']) {
+      const r = spawnSync(process.execPath, [vsr, command, '--engine', 'esrgan', '--data', path.join(os.tmpdir(), 'vsr-never-made')], {
+        encoding: 'utf8',
+        env: { ...process.env, VSR_ENGINE: 'lanczos' },
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 1, `${command}: ${r.stderr}`);
+      assert.match(r.stderr, /--engine esrgan is not an engine: use neural, lanczos, fast/, command);
+    }
   });
 });

@@ -25,7 +25,8 @@ export async function setupCommand(argv: string[]): Promise<number> {
 }
 
 export async function devCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['data', 'port', 'ui-port', 'viapi-port', 'oss-port'], []);
+  const p = parseArgs(argv, ['data', 'port', 'ui-port', 'viapi-port', 'oss-port', 'engine'], []);
+  const engine = engineNameFrom(strFlag(p, 'engine'));
   const env = { ...process.env };
   const data = strFlag(p, 'data');
   if (data) env.VSR_HOME = path.resolve(data);
@@ -36,11 +37,14 @@ export async function devCommand(argv: string[]): Promise<number> {
     uiPort: intFlag(p, 'ui-port', 1, 65535) ?? DEFAULT_UI_PORT,
     viapiPort: intFlag(p, 'viapi-port', 1, 65535) ?? DEFAULT_VIAPI_PORT,
     ossPort: intFlag(p, 'oss-port', 1, 65535) ?? DEFAULT_OSS_PORT,
+    engine,
   });
   console.log(`Temporal gRPC:  ${stack.address}`);
   console.log(`Temporal UI:    ${stack.uiUrl}`);
   if (stack.cloud)
-    console.log(`Local VIAPI:    ${stack.cloud.viapiEndpoint}\nLocal OSS:      ${stack.cloud.ossEndpoint} (bucket ${stack.cloud.bucket})`);
+    console.log(
+      `Local VIAPI:    ${stack.cloud.viapiEndpoint}\nLocal OSS:      ${stack.cloud.ossEndpoint} (bucket ${stack.cloud.bucket})\nEngine:         ${engine}`,
+    );
   console.log(
     `Data folder:    ${config.home}\nWorker:         task queue ${config.taskQueue}, provider ${config.provider}\nCtrl-C stops everything.`,
   );

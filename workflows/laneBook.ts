@@ -1,5 +1,6 @@
 // The submit lane's state: its queue, the requests it answered lately (with their jobs), and its pacing
 // marks. Plain data, carried whole through continue-as-new (`carry()`), kept small by `prune()`.
+import type { ErrorType } from './contract';
 import type { LaneStatus, SubmitReply, SubmitRequest } from './submitLaneContract';
 
 export interface LaneState {
@@ -8,7 +9,7 @@ export interface LaneState {
    * Requests answered or withdrawn lately, with the job each got: a repeated request is not submitted again, and
    * these jobs are never adopted by another request.
    */
-  answered: Array<{ requestId: string; at: number; jobId?: string; withdrawn?: boolean }>;
+  answered: Array<{ requestId: string; at: number; jobId?: string; error?: { type: ErrorType; message: string }; withdrawn?: boolean }>;
   /** Jobs nobody wants any more, cancelled before anything else is sent. */
   cancels: string[];
   lastSentAt?: number;
@@ -70,6 +71,17 @@ export class LaneBook {
     else this.answered.push({ requestId, at: Date.now(), withdrawn: true });
   }
 
+  /**
+   * The reply already given to this request, if it was answered and is still wanted: a requester that asks again
+   * (its reply lost, or its run reset to before the reply) gets the same answer, never a second job.
+   */
+  earlierReply(requestId: string): SubmitReply | undefined {
+    const a = this.answer(requestId);
+    if (!a || a.withdrawn) return undefined;
+    if (a.jobId) return { requestId, jobId: a.jobId };
+    return a.error ? { requestId, error: a.error } : undefined;
+  }
+
   isWithdrawn(requestId: string): boolean {
     return this.answer(requestId)?.withdrawn === true;
   }
@@ -98,7 +110,7 @@ export class LaneBook {
       withdrawn.jobId = jobId;
       return false;
     }
-    this.answered.push({ requestId: request.requestId, at: Date.now(), jobId });
+    this.answered.push({ requestId: request.requestId, at: Date.now(), jobId, error: 'error' in reply ? reply.error : undefined });
     return true;
   }
 

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   setWorkflowOptions,
@@ -30,6 +31,8 @@ type Activities = ReturnType<typeof createActivities>;
  * into the next attempt's window.
  */
 export const LIST_SLACK_MS = 3_000;
+/** The lane answers a repeated, already answered request again (earlier lanes ignored it). */
+const RESEND_ANSWERS_PATCH = 'lane-resends-answers';
 /** Listings after an ambiguous attempt before concluding that no job was made (the second one 5 s later, for lag). */
 const LISTINGS = 2;
 
@@ -68,7 +71,11 @@ setWorkflowOptions(
 export async function submitLane(carried?: LaneState): Promise<void> {
   const book = new LaneBook(carried);
   const acts = laneActivities();
-  setHandler(submitRequestSignal, (r) => book.request(r));
+  setHandler(submitRequestSignal, (r) => {
+    const earlier = book.earlierReply(r.requestId);
+    if (earlier && patched(RESEND_ANSWERS_PATCH)) deliver(book, r, earlier, true);
+    else book.request(r);
+  });
   setHandler(withdrawSubmitSignal, ({ requestId }) => book.withdraw(requestId));
   setHandler(laneStatusQuery, () => book.status());
   for (let handled = 0; ; handled++) {
@@ -149,15 +156,18 @@ function unknownOutcome(requestId: string, why: string): SubmitReply {
   return { requestId, error: { type: ErrorTypes.SubmitOutcomeUnknown, message } };
 }
 
-/** The reply, not awaited (the next submit goes on); a requester that has gone away gets its job cancelled. */
-function deliver(book: LaneBook, request: SubmitRequest, reply: SubmitReply): void {
+/**
+ * The reply, not awaited (the next submit goes on); a requester that has gone away gets its job cancelled, unless
+ * this is an earlier answer given again (the job stays the first requester's).
+ */
+function deliver(book: LaneBook, request: SubmitRequest, reply: SubmitReply, again = false): void {
   book.replying += 1;
   const { workflowId, runId } = request.requester;
   void getExternalWorkflowHandle(workflowId, runId)
     .signal(submitReplySignal, reply)
     .catch(() => {
-      log.warn('requester gone; its job is not wanted', { workflowId, requestId: request.requestId });
-      if ('jobId' in reply) book.cancels.push(reply.jobId);
+      log.warn('requester gone; its job is not wanted', { workflowId, requestId: request.requestId, again });
+      if ('jobId' in reply && !again) book.cancels.push(reply.jobId);
     })
     .finally(() => (book.replying -= 1));
 }

@@ -3,6 +3,7 @@
 // upscale of its own input; cancelling a waiting job at the provider; the lane keeping the account's pace.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -141,6 +142,33 @@ describe('never paying twice, on the real API shapes', () => {
     } finally {
       stack.cloud.faults.dropSubmitResponses = 0;
     }
+  });
+
+  it('a run reset to before its submit asks the lane again and gets the same job: no second job, no stall', async () => {
+    const input = job(clips[3], 6);
+    const handle = await stack.vsr.start(input);
+    const first = await stack.vsr.result(handle.workflowId);
+    fs.rmSync((input.destination as { path: string }).path); // the operator makes way for the rerun's output
+    const billed = stack.cloud.billableJobs();
+    const client = stack.env.client;
+    const old = client.workflow.getHandle(handle.workflowId);
+    const history = await old.fetchHistory();
+    const firstTask = (history.events ?? []).find((e) => e.workflowTaskCompletedEventAttributes);
+    await client.workflowService.resetWorkflowExecution({
+      namespace: stack.env.namespace ?? 'default',
+      workflowExecution: { workflowId: handle.workflowId, runId: (await old.describe()).runId },
+      reason: 'test: an operator resets the run to its start',
+      workflowTaskFinishEventId: firstTask?.eventId,
+      requestId: randomUUID(),
+    });
+    // The new run keeps the first run id, so its request id; the lane answered it already and answers it again.
+    const again = await until('the reset run to finish', async () => {
+      const d = await client.workflow.getHandle(handle.workflowId).describe();
+      return d.status.name === 'RUNNING' ? undefined : d;
+    });
+    assert.equal(again.status.name, 'COMPLETED');
+    assert.equal((await stack.vsr.result(handle.workflowId)).jobId, first.jobId, 'the same job');
+    assert.equal(stack.cloud.billableJobs(), billed, 'nothing billed again');
   });
 
   it('keeps the account pace with a queue of requests: submits about 1/rate apart, no Throttling.User', async () => {

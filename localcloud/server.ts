@@ -9,6 +9,7 @@ import { createAdmin } from './admin';
 import { ControlledClock } from './clock';
 import type { Engine } from './engine/engine';
 import { FfmpegEngine } from './engine/ffmpegEngine';
+import { ZeroWorkEngine } from './engine/zeroWorkEngine';
 import { applyFaults, defaultFaults, type Faults } from './faults';
 import { MAX_VIDEO_BYTES } from './media/rules';
 import { ObjectStore } from './oss/objectStore';
@@ -17,7 +18,7 @@ import { RateLimiter } from './rateLimiter';
 import { createActions } from './viapi/actions';
 import { JobRunner } from './viapi/jobRunner';
 import { JobStore } from './viapi/jobStore';
-import { createViapiServer } from './viapi/server';
+import { createViapiServer, type ViapiStats } from './viapi/server';
 import { RequestGuard } from './viapi/signature';
 import type { Lookup } from './viapi/sourceFetch';
 
@@ -29,7 +30,8 @@ export interface LocalCloudOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   bucket?: string;
-  engine?: Engine | 'quality' | 'fast';
+  /** `zero`: no per-frame work (load tests; see zeroWorkEngine.ts). */
+  engine?: Engine | 'quality' | 'fast' | 'zero';
   maxParallelJobs?: number;
   submitsPerSecond?: number;
   faults?: Partial<Faults>;
@@ -69,6 +71,7 @@ export interface LocalCloud extends LocalCloudEndpoints {
   jobs: JobStore;
   objects: ObjectStore;
   ossStats: OssStats;
+  viapiStats: ViapiStats;
   /** The live allow-list of loopback VideoUrl sources (tests add the servers they start). */
   allowLoopbackSources: string[];
   billableJobs(): number;
@@ -127,7 +130,13 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
 
   const allowLoopbackSources = [...(opts.allowLoopbackSources ?? [])];
   let viapiPort = 0;
-  const engine = opts.engine === undefined || typeof opts.engine === 'string' ? new FfmpegEngine(opts.engine ?? 'quality') : opts.engine;
+  const viapiStats: ViapiStats = { calls: {}, errors: {} };
+  const engine =
+    opts.engine === 'zero'
+      ? new ZeroWorkEngine(path.join(workDir, 'zero-work'))
+      : opts.engine === undefined || typeof opts.engine === 'string'
+        ? new FfmpegEngine(opts.engine ?? 'quality')
+        : opts.engine;
   const runner = new JobRunner({
     store: jobs,
     objects,
@@ -160,7 +169,13 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
       results: { ossEndpoint, bucket: RESULTS_BUCKET, accessKeyId: providerKey.id, secret: providerKey.secret },
       legacyVideoenhanJobList: opts.legacyVideoenhanJobList ?? false,
     }),
-    admin: createAdmin({ token: adminToken, faults, clock, billing: () => ({ billableJobs: jobs.billableCount(), oss: ossStats }) }),
+    admin: createAdmin({
+      token: adminToken,
+      faults,
+      clock,
+      billing: () => ({ billableJobs: jobs.billableCount(), oss: ossStats, viapi: viapiStats }),
+    }),
+    stats: viapiStats,
   });
   viapiPort = await listen(viapiServer, opts.viapiPort ?? 0);
   runner.resume();
@@ -180,6 +195,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     jobs,
     objects,
     ossStats,
+    viapiStats,
     allowLoopbackSources,
     billableJobs: () => jobs.billableCount(),
     idle: () => runner.idle(),

@@ -54,7 +54,7 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['data', 'viapi-port', 'oss-port', 'engine', 'submits-per-second', 'parallel'], []);
   const config = loadConfig();
   const engine = strFlag(p, 'engine') ?? 'quality';
-  if (engine !== 'quality' && engine !== 'fast') throw new Error(`--engine ${engine} must be quality or fast`);
+  if (engine !== 'quality' && engine !== 'fast' && engine !== 'zero') throw new Error(`--engine ${engine} must be quality, fast or zero`);
   const { accessKeyId, accessKeySecret, bucket } = config.local;
   const cloud = await startLocalCloud({
     dataDir: path.resolve(strFlag(p, 'data') ?? path.join(config.home, 'localcloud')),

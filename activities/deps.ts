@@ -1,6 +1,7 @@
 // What activities need from the outside world, injected so tests can swap any of it.
 import type { Client } from '@temporalio/client';
 import type { ProviderName } from '../workflows/contract';
+import type { JobTimeModel } from './jobTimes';
 import type { ObjectStorage } from './provider/oss';
 import type { ViapiClient } from './provider/viapi';
 import type { TransferProgress } from './types';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   progressIntervalMs?: number;
   /** Multipart part size in bytes (at least 100 KiB); default 8 MiB. */
   partSize?: number;
+  /** What this worker learned about the provider's job durations; a fresh model when absent. */
+  jobTimes?: JobTimeModel;
   /** Temporal client, for batch activities that look up earlier runs of an item. */
   temporal?: Client;
 }

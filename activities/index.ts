@@ -4,6 +4,7 @@ import { makeCleanup } from './cleanup';
 import type { ActivityDeps } from './deps';
 import { makeDownload } from './download';
 import { heartbeating } from './heartbeat';
+import { makeJobTimes } from './jobTimes';
 import { makePoll } from './poll';
 import { makeSubmit } from './submit';
 import { makeUpload } from './upload';
@@ -12,6 +13,7 @@ import { makeValidate } from './validate';
 export function createActivities(deps: ActivityDeps) {
   const cleanup = makeCleanup(deps);
   const batch = makeBatchActivities(deps);
+  const jobTimes = makeJobTimes(deps.jobTimes);
   return {
     // Transfers heartbeat themselves, with resume details; the rest heartbeat on a timer.
     uploadSource: makeUpload(deps),
@@ -19,6 +21,9 @@ export function createActivities(deps: ActivityDeps) {
     validateInput: heartbeating(makeValidate(deps)),
     submitJob: heartbeating(makeSubmit(deps)),
     pollJob: heartbeating(makePoll(deps)),
+    // Local activities (in memory, no heartbeat needed): the poll schedule's estimate of a job's duration.
+    estimateJobTime: jobTimes.estimateJobTime,
+    recordJobTime: jobTimes.recordJobTime,
     removeTemporaryObjects: heartbeating(cleanup.removeTemporaryObjects),
     removePartialOutput: heartbeating(cleanup.removePartialOutput),
     listBatchItems: heartbeating(batch.listBatchItems),

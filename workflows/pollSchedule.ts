@@ -68,14 +68,14 @@ export function afterPoll(c: PollClock, status: JobStatus, now: number): PollClo
 }
 
 /**
- * How long the job processed, for learning, once a poll at `now` found it finished: the midpoint of the
- * last unfinished answer and this one when they are close, else the time to this answer (an upper bound,
- * which the dense polling around the estimate keeps tight).
+ * How long the job processed, for learning, once a poll at `now` found it finished: the midpoint of the last
+ * unfinished answer (or the start) and this one. Between the two it is the safer guess: an estimate that is
+ * too short costs a few polls, one that is too long makes the next job wait past its finish.
  */
 export function observedProcessingMs(c: PollClock, now: number): number {
   const upper = now - c.startedNoEarlierThan;
-  const lower = (c.lastUnfinishedAt ?? c.startedNoEarlierThan) - c.startedNoEarlierThan;
-  return upper - lower <= 0.25 * upper ? (upper + lower) / 2 : upper;
+  const lower = Math.max(0, (c.lastUnfinishedAt ?? c.startedNoEarlierThan) - c.startedNoEarlierThan);
+  return (upper + lower) / 2;
 }
 
 /** Delay before the next poll, given the workflow's time `now` and a random number in [0, 1). */

@@ -9,6 +9,8 @@ import { ErrorTypes } from '../workflows/contract';
 
 const MIN_PART = 100 * 1024;
 const MAX_PARTS = 10_000;
+/** Parts uploaded at once (test/bench/streaming.ts measured 1 GB with 1, 2 and 4). */
+const PARTS_IN_FLIGHT = 4;
 
 /** Heartbeat details: enough to resume without re-sending finished parts. */
 interface UploadCheckpoint {
@@ -32,35 +34,41 @@ export function makeUpload(deps: ActivityDeps) {
       return { bucket: input.bucket, key: input.key, sizeBytes: size };
     }
 
-    let checkpoint = ctx.info.heartbeatDetails as UploadCheckpoint | undefined;
-    if (checkpoint) ctx.log.info('resuming multipart upload', { parts: checkpoint.parts.length });
-    if (!checkpoint?.uploadId) checkpoint = { uploadId: await deps.storage.initMultipart(input.bucket, input.key), parts: [] };
+    const saved = ctx.info.heartbeatDetails as UploadCheckpoint | undefined;
+    if (saved) ctx.log.info('resuming multipart upload', { parts: saved.parts.length });
+    const checkpoint: UploadCheckpoint = saved?.uploadId
+      ? saved
+      : { uploadId: await deps.storage.initMultipart(input.bucket, input.key), parts: [] };
     const total = Math.ceil(size / partSize);
-    for (let n = 1; n <= total; n++) {
-      if (checkpoint.parts.some((p) => p.number === n)) continue;
-      ctx.cancellationSignal.throwIfAborted();
-      const start = (n - 1) * partSize;
-      let etag: string;
-      try {
-        etag = await deps.storage.uploadPart(
-          input.bucket,
-          input.key,
-          checkpoint.uploadId,
-          n,
-          file,
-          start,
-          Math.min(size, start + partSize),
-        );
-      } catch (err) {
-        if ((err as { code?: string }).code === 'NoSuchUpload') {
-          // The saved upload is gone (aborted or expired): forget it so the retry starts afresh.
-          ctx.heartbeat({ uploadId: '', parts: [] });
-          throw retryableError('UploadVanished', `multipart upload ${checkpoint.uploadId} no longer exists; restarting the upload`);
-        }
-        throw err;
+    const partBytes = (n: number) => Math.min(size, n * partSize) - (n - 1) * partSize;
+    const todo = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !checkpoint.parts.some((p) => p.number === n));
+    let sent = checkpoint.parts.reduce((sum, p) => sum + partBytes(p.number), 0);
+    let failure: Error | undefined;
+    // A few parts in flight at once: one connection alone waits on each part's round trip and the server's hashing.
+    const lane = async (): Promise<void> => {
+      for (let n = todo.shift(); n !== undefined && failure === undefined; n = todo.shift()) {
+        ctx.cancellationSignal.throwIfAborted();
+        const start = (n - 1) * partSize;
+        const etag = await deps.storage.uploadPart(input.bucket, input.key, checkpoint.uploadId, n, file, start, start + partBytes(n));
+        checkpoint.parts.push({ number: n, etag });
+        sent += partBytes(n);
+        reporter.update(sent, checkpoint);
       }
-      checkpoint.parts.push({ number: n, etag });
-      reporter.update(Math.min(size, checkpoint.parts.length * partSize), checkpoint);
+    };
+    await Promise.all(
+      Array.from({ length: PARTS_IN_FLIGHT }, () =>
+        lane().catch((err: unknown) => {
+          failure ??= err instanceof Error ? err : new Error(String(err));
+        }),
+      ),
+    );
+    if (failure) {
+      if ((failure as { code?: string }).code === 'NoSuchUpload') {
+        // The saved upload is gone (aborted or expired): forget it so the retry starts afresh.
+        ctx.heartbeat({ uploadId: '', parts: [] });
+        throw retryableError('UploadVanished', `multipart upload ${checkpoint.uploadId} no longer exists; restarting the upload`);
+      }
+      throw failure;
     }
     checkpoint.parts.sort((a, b) => a.number - b.number);
     await deps.storage.completeMultipart(input.bucket, input.key, checkpoint.uploadId, checkpoint.parts);

@@ -52,12 +52,6 @@ export default tseslint.config(
     },
   },
   {
-    // The stand-in is another helper's: its JobStore.upsert() leaves save()'s promise floating (a failed write
-    // would be an unhandled rejection). Left to its owner; remove this override with the fix.
-    files: ['localcloud/viapi/jobStore.ts'],
-    rules: { '@typescript-eslint/no-floating-promises': 'off' },
-  },
-  {
     // Workflow code is bundled into a deterministic sandbox: forbid the Node APIs that break replay.
     files: ['workflows/**/*.ts'],
     rules: {

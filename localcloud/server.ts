@@ -8,8 +8,7 @@ import path from 'node:path';
 import { createAdmin } from './admin';
 import { ControlledClock } from './clock';
 import type { Engine } from './engine/engine';
-import { FfmpegEngine } from './engine/ffmpegEngine';
-import { ZeroWorkEngine } from './engine/zeroWorkEngine';
+import { createEngine, engineNameFrom, type EngineName } from './engine/engines';
 import { applyFaults, defaultFaults, type Faults } from './faults';
 import { MAX_VIDEO_BYTES } from './media/rules';
 import { ObjectStore } from './oss/objectStore';
@@ -30,8 +29,8 @@ export interface LocalCloudOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   bucket?: string;
-  /** `zero`: no per-frame work (load tests; see zeroWorkEngine.ts). */
-  engine?: Engine | 'quality' | 'fast' | 'zero';
+  /** An engine, or its name; default: $VSR_ENGINE, else the learned engine; `zero` for load tests. */
+  engine?: Engine | EngineName;
   maxParallelJobs?: number;
   submitsPerSecond?: number;
   faults?: Partial<Faults>;
@@ -131,12 +130,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   const allowLoopbackSources = [...(opts.allowLoopbackSources ?? [])];
   let viapiPort = 0;
   const viapiStats: ViapiStats = { calls: {}, errors: {} };
-  const engine =
-    opts.engine === 'zero'
-      ? new ZeroWorkEngine(path.join(workDir, 'zero-work'))
-      : opts.engine === undefined || typeof opts.engine === 'string'
-        ? new FfmpegEngine(opts.engine ?? 'quality')
-        : opts.engine;
+  const engine = typeof opts.engine === 'object' ? opts.engine : createEngine(opts.engine ?? engineNameFrom(undefined), workDir);
   const runner = new JobRunner({
     store: jobs,
     objects,

@@ -23,7 +23,7 @@ const USAGE = `vsr: durable video super-resolution on Temporal
   vsr worker           run a worker configured from the environment
   vsr dev [--data DIR] [--port N] [--ui-port N]
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
-  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine quality|fast|zero]
+  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast|zero]
                        the local Alibaba Cloud stand-in alone; prints its endpoints as JSON
   vsr setup [--test-server]
                        install ffmpeg and build the pinned Temporal CLI if missing (and the

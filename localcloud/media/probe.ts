@@ -18,11 +18,20 @@ export interface MediaFacts {
   width: number;
   height: number;
   durationSeconds: number;
+  /** The video's frame rate as ffprobe's fraction ("30000/1001"): average rate, else the stream's base rate. */
+  frameRate: string;
 }
 
 interface FfprobeJson {
   format?: { format_name?: string; duration?: string; tags?: Record<string, string> };
-  streams?: Array<{ codec_type?: string; width?: number; height?: number; disposition?: { attached_pic?: number } }>;
+  streams?: Array<{
+    codec_type?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    disposition?: { attached_pic?: number };
+  }>;
 }
 
 /** Probes a local file; throws when ffprobe cannot read it as media. */
@@ -45,7 +54,14 @@ export async function probeFile(file: string): Promise<MediaFacts> {
     width: video?.width ?? 0,
     height: video?.height ?? 0,
     durationSeconds: Number(json.format?.duration ?? 0),
+    frameRate: [video?.avg_frame_rate, video?.r_frame_rate].find((r) => r && fps(r) > 0) ?? '25/1',
   };
+}
+
+/** Frames per second of an ffprobe fraction ("30000/1001"); 0 for "0/0". */
+export function fps(fraction: string): number {
+  const [n, d] = fraction.split('/').map(Number);
+  return d ? n / d : n || 0;
 }
 
 /** Reads the DocType element (ID 0x4282) of an EBML header: 'matroska' or 'webm'. */

@@ -77,19 +77,23 @@ export class JobStore {
 
   upsert(job: JobRecord): void {
     this.jobs.set(job.jobId, job);
-    this.save();
+    // The in-memory record is the truth while running; a failed write is reported and retried by the next save.
+    this.save().catch((err: unknown) => console.error(`[localcloud] could not save ${this.file}: ${String(err)}`));
   }
 
   /** Coalesces writes: at most one in flight and one queued, each an atomic rename. */
   save(): Promise<void> {
     if (this.dirty) return this.writing;
     this.dirty = true;
-    this.writing = this.writing.then(async () => {
-      this.dirty = false;
-      const tmp = `${this.file}.tmp`;
-      await fs.promises.writeFile(tmp, JSON.stringify(this.all()));
-      await fs.promises.rename(tmp, this.file);
-    });
+    // A failed write must not poison the chain: the next save starts from a settled promise.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        this.dirty = false;
+        const tmp = `${this.file}.tmp`;
+        await fs.promises.writeFile(tmp, JSON.stringify(this.all()));
+        await fs.promises.rename(tmp, this.file);
+      });
     return this.writing;
   }
 }

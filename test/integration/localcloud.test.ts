@@ -58,7 +58,7 @@ describe('local Alibaba stand-in', () => {
 
   before(async () => {
     dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-localcloud-'));
-    cloud = await startLocalCloud({ dataDir: path.join(dir, 'cloud'), engine: 'quality', submitsPerSecond: 0 });
+    cloud = await startLocalCloud({ dataDir: path.join(dir, 'cloud'), engine: 'lanczos', submitsPerSecond: 0 });
     source = await makeSampleVideo(path.join(dir, 'in.mp4'), { width: 640, height: 360, seconds: 2 });
   });
   async function withCloud(name: string, fn: (c: LocalCloud) => Promise<void>, opts: Partial<LocalCloudOptions> = {}): Promise<void> {

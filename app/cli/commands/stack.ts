@@ -1,5 +1,6 @@
 // `vsr setup`, `vsr dev`, `vsr localcloud` and `vsr worker`: provisioning and the long-running processes.
 import path from 'node:path';
+import { engineNameFrom } from '../../../localcloud/engine/engines';
 import { startLocalCloud } from '../../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, loadConfig } from '../../../config';
 import { runWorkerFromEnv } from '../../../workers/main';
@@ -53,8 +54,7 @@ export async function devCommand(argv: string[]): Promise<number> {
 export async function localcloudCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['data', 'viapi-port', 'oss-port', 'engine', 'submits-per-second', 'parallel'], []);
   const config = loadConfig();
-  const engine = strFlag(p, 'engine') ?? 'quality';
-  if (engine !== 'quality' && engine !== 'fast' && engine !== 'zero') throw new Error(`--engine ${engine} must be quality, fast or zero`);
+  const engine = engineNameFrom(strFlag(p, 'engine'));
   const { accessKeyId, accessKeySecret, bucket } = config.local;
   const cloud = await startLocalCloud({
     dataDir: path.resolve(strFlag(p, 'data') ?? path.join(config.home, 'localcloud')),

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import fs from 'node:fs';
 import type { ActivityDeps } from './deps';
 import { finalError, retryableError } from './failures';
+import { HEARTBEAT_EVERY_MS } from './heartbeat';
 import { TransferReporter } from './progress';
 import type { UploadInput } from './types';
 import { ErrorTypes } from '../workflows/contract';
@@ -24,16 +25,19 @@ export function makeUpload(deps: ActivityDeps) {
     const file = input.source.path;
     const size = (await fs.promises.stat(file)).size;
     const partSize = Math.max(MIN_PART, deps.partSize ?? 8 * 1024 * 1024, Math.ceil(size / MAX_PARTS));
-    const reporter = new TransferReporter(deps, input.workflowId, 'uploading', size);
     const ctx = Context.current();
 
     if (size <= partSize) {
-      reporter.update(0, undefined);
-      await deps.storage.put(input.bucket, input.key, file);
-      reporter.update(size, undefined);
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS); // one PUT: nothing else would beat
+      try {
+        await deps.storage.put(input.bucket, input.key, file);
+      } finally {
+        clearInterval(beat);
+      }
       return { bucket: input.bucket, key: input.key, sizeBytes: size };
     }
 
+    const reporter = new TransferReporter(deps, input.workflowId, 'uploading', size);
     const saved = ctx.info.heartbeatDetails as UploadCheckpoint | undefined;
     if (saved) ctx.log.info('resuming multipart upload', { parts: saved.parts.length });
     const checkpoint: UploadCheckpoint = saved?.uploadId

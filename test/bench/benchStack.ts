@@ -8,7 +8,7 @@ import readline from 'node:readline';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { VsrClient } from '../../client';
 import { startTemporal } from '../harness/temporal';
-import { peakRssMiB } from './common';
+import { childPids, cpuMs, peakRssMiB } from './common';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const VSR = path.join(ROOT, 'bin', 'vsr.js');
@@ -30,6 +30,14 @@ export interface CloudOptions {
   parallel: number;
 }
 
+/** A job as the stand-in logs it (its clock is real time here: the benchmarks never move it). */
+export interface ProviderJob {
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  status: string;
+}
+
 /** The stand-in's counters (GET /__admin/billing). */
 export interface Billing {
   billableJobs: number;
@@ -49,10 +57,14 @@ export interface BenchStack {
   env: TestWorkflowEnvironment;
   cloud: CloudEndpoints;
   cloudProcess: ChildProcess;
+  /** CPU ms used so far by the stand-in, the Temporal server and the workers (with their children). */
+  cpu(): { standIn: number; standInChildren: number; temporal: number; workers: number; workerChildren: number };
   vsr: VsrClient;
   taskQueue: string;
   startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
   billing(): Promise<Billing>;
+  /** The stand-in's job log (its data folder), for when jobs waited and ran. */
+  providerJobs(): Promise<ProviderJob[]>;
   admin(route: string, body?: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -134,6 +146,8 @@ export async function startBenchStack(name: string, cloudOptions: CloudOptions):
     };
     let workers = 0;
     const temporal = env;
+    const temporalPids = childPids(process.pid, 'temporal');
+    const workerPids: number[] = [];
     return {
       dir,
       env,
@@ -142,7 +156,16 @@ export async function startBenchStack(name: string, cloudOptions: CloudOptions):
       vsr: new VsrClient(env.client, taskQueue),
       taskQueue,
       admin,
+      cpu: () => ({
+        standIn: cpuMs(cloudProcess.pid as number),
+        standInChildren: cpuMs(cloudProcess.pid as number, true),
+        temporal: temporalPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
+        workers: workerPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
+        workerChildren: workerPids.reduce((sum, pid) => sum + cpuMs(pid, true), 0),
+      }),
       billing: () => admin('billing') as Promise<Billing>,
+      providerJobs: async () =>
+        JSON.parse(await fs.promises.readFile(path.join(dir, 'cloud', 'viapi', 'jobs.json'), 'utf8')) as ProviderJob[],
       async startWorker(extraEnv = {}) {
         const n = ++workers;
         const child = spawn(process.execPath, [VSR, 'worker'], {
@@ -150,6 +173,7 @@ export async function startBenchStack(name: string, cloudOptions: CloudOptions):
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         children.push(child);
+        workerPids.push(child.pid as number);
         await lineFrom(child, child.stderr, (l) => l.startsWith('[worker] task queues'), `worker ${n}`);
         return { child, peakRssMiB: () => peakRssMiB(child.pid as number), stop: () => stopProcess(child) };
       },

@@ -74,6 +74,35 @@ export function peakRssMiB(pid: number): number {
   }
 }
 
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** CPU time a process (and with `children`, only its reaped children: ffmpeg, ffprobe) has used, ms; 0 when it is gone. */
+export function cpuMs(pid: number, children = false): number {
+  try {
+    // Fields after the command name: state is field 3, utime/stime 14/15, cutime/cstime 16/17.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return fields.slice(children ? 13 : 11, children ? 15 : 13).reduce((sum, f) => sum + Number(f), 0) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Processes started by `parent` whose command name is `comm` (e.g. the Temporal dev server a test environment runs). */
+export function childPids(parent: number, comm: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return stat.includes(`(${comm})`) && Number(stat.split(') ')[1].split(' ')[1]) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }

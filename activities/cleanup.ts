@@ -3,15 +3,16 @@ import fs from 'node:fs';
 import type { Destination } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { partialPath } from './download';
+import { retryTransient } from './provider/retry';
 
 export function makeCleanup(deps: ActivityDeps) {
   return {
     removeTemporaryObjects: async (input: { bucket: string; prefix: string }): Promise<{ objects: number; uploads: number }> => {
       if (!input.prefix.startsWith('vsr-tmp/')) throw new Error(`refusing to clean ${input.prefix}: only vsr-tmp/ prefixes are temporary`);
-      const keys = await deps.storage.list(input.bucket, input.prefix);
-      for (const { key } of keys) await deps.storage.delete(input.bucket, key);
-      const uploads = await deps.storage.listUploads(input.bucket, input.prefix);
-      for (const u of uploads) await deps.storage.abortMultipart(input.bucket, u.key, u.uploadId);
+      const keys = await retryTransient(() => deps.storage.list(input.bucket, input.prefix));
+      for (const { key } of keys) await retryTransient(() => deps.storage.delete(input.bucket, key));
+      const uploads = await retryTransient(() => deps.storage.listUploads(input.bucket, input.prefix));
+      for (const u of uploads) await retryTransient(() => deps.storage.abortMultipart(input.bucket, u.key, u.uploadId));
       return { objects: keys.length, uploads: uploads.length };
     },
 

@@ -23,6 +23,13 @@ export interface ActivityDeps {
   partSize?: number;
   /** What this worker learned about the provider's job durations; a fresh model when absent. */
   jobTimes?: JobTimeModel;
-  /** Temporal client, for batch activities that look up earlier runs of an item. */
+  /** Temporal client: batch activities look up earlier runs of an item; pipelines reach the submit lane. */
   temporal?: Client;
+  /**
+   * A non-secret label of the provider account (one submit lane per account): resolved when first needed,
+   * since a credential chain may have to be asked.
+   */
+  account: () => Promise<string>;
+  /** Submits per second the account allows (default 2): the lane's pace. */
+  submitsPerSecond?: number;
 }

@@ -12,6 +12,7 @@ import type { ActivityDeps } from './deps';
 import { finalError, retryableError } from './failures';
 import { probe } from './media';
 import { TransferReporter } from './progress';
+import { retryTransient, TransientHttpError } from './provider/retry';
 import type { DownloadInput, DownloadOutput } from './types';
 
 /** Refresh a result URL this close to its expiry rather than start a download that may outlive it. */
@@ -36,7 +37,7 @@ async function sha256(file: string): Promise<string> {
 
 export function makeDownload(deps: ActivityDeps) {
   async function freshResultUrl(jobId: string): Promise<string> {
-    const r = await deps.viapi.getResult(jobId);
+    const r = await retryTransient(() => deps.viapi.getResult(jobId));
     if (r.status !== 'PROCESS_SUCCESS' || !r.resultUrl)
       throw finalError(ErrorTypes.ProviderJobFailed, `job ${jobId} has no result to download (status ${r.status})`);
     return r.resultUrl;
@@ -59,7 +60,12 @@ export function makeDownload(deps: ActivityDeps) {
       }
       // The file on disk is the truth about what arrived; heartbeats only say how far we got.
       const have = (await fs.promises.stat(part).catch(() => undefined))?.size ?? 0;
-      const res = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: ctx.cancellationSignal });
+      const res = await retryTransient(async () => {
+        const r = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: ctx.cancellationSignal });
+        if (r.status < 500) return r;
+        await r.body?.cancel();
+        throw new TransientHttpError(r.status);
+      });
       if (res.status === 403) {
         await res.body?.cancel();
         if (++refreshes > 3)
@@ -115,7 +121,8 @@ export function makeDownload(deps: ActivityDeps) {
     if (input.destination.kind === 'local') {
       await fs.promises.rename(part, input.destination.path);
     } else {
-      await deps.storage.put(input.destination.bucket, input.destination.key, part);
+      const { bucket, key } = input.destination;
+      await retryTransient(() => deps.storage.put(bucket, key, part));
       await fs.promises.rm(part, { force: true });
     }
     facts.sizeBytes = sizeBytes;

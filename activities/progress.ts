@@ -6,6 +6,7 @@ import type { TransferProgress } from './types';
 export class TransferReporter {
   /** Starts at the transfer's start: a transfer shorter than one interval sends no report at all. */
   private lastReport = Date.now();
+  private lastDetails: unknown;
   constructor(
     private readonly deps: ActivityDeps,
     private readonly workflowId: string,
@@ -19,11 +20,17 @@ export class TransferReporter {
    * the transfer says it finished.
    */
   update(bytesDone: number, details: unknown): void {
+    this.lastDetails = details;
     Context.current().heartbeat(details);
     const now = Date.now();
     if (now - this.lastReport < (this.deps.progressIntervalMs ?? 2000)) return;
     this.lastReport = now;
     // Progress is advisory: a lost report must never fail the transfer.
     this.deps.reportProgress(this.workflowId, { stage: this.stage, bytesDone, bytesTotal: this.bytesTotal }).catch(() => undefined);
+  }
+
+  /** Heartbeats again with the last details (a bare heartbeat would drop the resume point). */
+  keepAlive(): void {
+    Context.current().heartbeat(this.lastDetails);
   }
 }

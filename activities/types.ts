@@ -1,5 +1,5 @@
 // Inputs and outputs of the activities: plain data that may enter workflow history (no secrets, no bytes).
-import type { Destination, JobStatus, ProviderName, Source, VideoFacts } from '../workflows/contract';
+import type { Destination, ErrorType, JobStatus, ProviderName, Source, VideoFacts } from '../workflows/contract';
 
 /** What the provider should read: a URL it can fetch, or an object in OSS the worker signs at submit time. */
 export type ProviderSource = { kind: 'url'; url: string } | { kind: 'oss'; bucket: string; key: string };
@@ -20,20 +20,43 @@ export interface UploadInput {
   key: string;
 }
 
-export interface SubmitInput {
-  workflowId: string;
+/** One paced submit, made by the submit lane (never by a pipeline directly). */
+export interface ProviderSubmitInput {
   providerSource: ProviderSource;
   bitRateMbps?: number;
-  /** Epoch ms before which no matching job can be ours (the workflow's time before the first attempt). */
-  notBefore: number;
-  /** Jobs already known (earlier LIMIT_RETRY_FAILED ones) that reconciliation must not adopt. */
-  excludeJobIds: string[];
+  /** When the lane last sent a submit (epoch ms): the next waits out the account's pacing after it. */
+  lastSentAt?: number;
 }
 
-export interface SubmitOutput {
-  jobId: string;
-  /** True when an earlier attempt's job was found instead of submitting again. */
-  reconciled: boolean;
+/**
+ * What became of a submit, as far as "was a job made?" goes:
+ * - accepted: the provider answered with the job id;
+ * - refused: it answered with an error that retrying cannot fix (credentials, parameters): no job;
+ * - busy: it kept answering "not now" (throttling, 5xx with a code) or could not be reached: no job yet;
+ * - ambiguous: the request may have reached it but no usable answer came back: a job may exist, created
+ *   between `from` and `to` (epoch ms).
+ */
+export type ProviderSubmitOutcome = { sentAt?: number } & (
+  | { outcome: 'accepted'; jobId: string }
+  | { outcome: 'refused'; type: ErrorType; message: string }
+  | { outcome: 'busy'; code: string; message: string }
+  | { outcome: 'ambiguous'; from: number; to: number; code: string }
+);
+
+/** SuperResolveVideo jobs created between two times (epoch ms), listed no sooner than the list's rate allows. */
+export interface ListJobsInput {
+  from: number;
+  to: number;
+  /** When the lane last listed (epoch ms): QueryAsyncJobList allows one call per 5 s per account. */
+  lastListAt?: number;
+}
+
+export interface ListJobsOutput {
+  jobIds: string[];
+  /** The window starts further back than the job list reaches (24 hours): nothing was listed. */
+  beyondReach?: boolean;
+  /** When the last page was asked for. */
+  listedAt: number;
 }
 
 export interface PollOutput {

@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { finalError, retryableError } from './failures';
 import { HEARTBEAT_EVERY_MS } from './heartbeat';
 import { TransferReporter } from './progress';
+import { retryTransient } from './provider/retry';
 import type { UploadInput } from './types';
 import { ErrorTypes } from '../workflows/contract';
 
@@ -30,7 +31,7 @@ export function makeUpload(deps: ActivityDeps) {
     if (size <= partSize) {
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS); // one PUT: nothing else would beat
       try {
-        await deps.storage.put(input.bucket, input.key, file);
+        await retryTransient(() => deps.storage.put(input.bucket, input.key, file));
       } finally {
         clearInterval(beat);
       }
@@ -42,7 +43,8 @@ export function makeUpload(deps: ActivityDeps) {
     if (saved) ctx.log.info('resuming multipart upload', { parts: saved.parts.length });
     const checkpoint: UploadCheckpoint = saved?.uploadId
       ? saved
-      : { uploadId: await deps.storage.initMultipart(input.bucket, input.key), parts: [] };
+      : { uploadId: await retryTransient(() => deps.storage.initMultipart(input.bucket, input.key)), parts: [] };
+    const { uploadId } = checkpoint;
     const total = Math.ceil(size / partSize);
     const partBytes = (n: number) => Math.min(size, n * partSize) - (n - 1) * partSize;
     const todo = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !checkpoint.parts.some((p) => p.number === n));
@@ -53,7 +55,10 @@ export function makeUpload(deps: ActivityDeps) {
       for (let n = todo.shift(); n !== undefined && failure === undefined; n = todo.shift()) {
         ctx.cancellationSignal.throwIfAborted();
         const start = (n - 1) * partSize;
-        const etag = await deps.storage.uploadPart(input.bucket, input.key, checkpoint.uploadId, n, file, start, start + partBytes(n));
+        const etag = await retryTransient(
+          () => deps.storage.uploadPart(input.bucket, input.key, uploadId, n, file, start, start + partBytes(n)),
+          { heartbeat: () => reporter.keepAlive() },
+        );
         checkpoint.parts.push({ number: n, etag });
         sent += partBytes(n);
         reporter.update(sent, checkpoint);
@@ -75,7 +80,7 @@ export function makeUpload(deps: ActivityDeps) {
       throw failure;
     }
     checkpoint.parts.sort((a, b) => a.number - b.number);
-    await deps.storage.completeMultipart(input.bucket, input.key, checkpoint.uploadId, checkpoint.parts);
+    await retryTransient(() => deps.storage.completeMultipart(input.bucket, input.key, uploadId, checkpoint.parts));
     return { bucket: input.bucket, key: input.key, sizeBytes: size };
   };
 }

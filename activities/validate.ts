@@ -7,6 +7,7 @@ import { ossUri } from '../workflows/locations';
 import type { ActivityDeps } from './deps';
 import { userError } from './failures';
 import { bitRateViolation, mediaViolation, probe, urlViolation, type LimitViolation } from './media';
+import { retryTransient } from './provider/retry';
 import type { ValidatedInput } from './types';
 
 const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -59,7 +60,7 @@ export function makeValidate(deps: ActivityDeps) {
         check(
           invalid(ErrorTypes.InvalidSource, 'source', `source ${ossUri(src.bucket, src.key)} needs a 3-63 character bucket name and a key`),
         );
-      const head = await deps.storage.head(src.bucket, src.key);
+      const head = await retryTransient(() => deps.storage.head(src.bucket, src.key));
       if (!head) check(invalid(ErrorTypes.SourceNotFound, 'source.key', `source ${ossUri(src.bucket, src.key)} does not exist`));
       facts = await probeOrReject(deps.storage.signGetUrl(src.bucket, src.key, 600), 'source.key');
       facts.sizeBytes = (head as { size: number }).size;

@@ -19,6 +19,7 @@ export interface TemporalConfig {
 }
 
 export interface LocalProviderConfig {
+  /** The stand-in serves videoenhan 2020-03-20 and viapi 2023-01-17 on one port, dispatched on the version. */
   viapiEndpoint: string;
   ossEndpoint: string;
   accessKeyId: string;
@@ -27,7 +28,15 @@ export interface LocalProviderConfig {
 }
 
 export interface AlibabaProviderConfig {
+  /** videoenhan 2020-03-20: SuperResolveVideo, GetAsyncJobResult. */
+  videoenhanEndpoint: string;
+  /** viapi 2023-01-17: QueryAsyncJobList, CancelWaitingAsyncJob. */
   viapiEndpoint: string;
+  /**
+   * A non-secret name of the Alibaba account (its id, or the RAM user's name) naming its submit lane. Needed with
+   * temporary (STS) credentials, whose AccessKey ID changes; otherwise a hash of the AccessKey ID is used.
+   */
+  account?: string;
   ossEndpoint: string;
   ossRegion: string;
   bucket: string;
@@ -80,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(certPath) !== Boolean(keyPath))
     throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS for Temporal Cloud)');
   const tlsWanted = Boolean(certPath) || env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_API_KEY);
+  if (env.VSR_VIAPI_ENDPOINT?.startsWith('videoenhan.'))
+    throw new ConfigError(
+      `VSR_VIAPI_ENDPOINT=${env.VSR_VIAPI_ENDPOINT} names videoenhan: set it to viapi's endpoint (job list and cancel, e.g. viapi.cn-shanghai.aliyuncs.com) and VSR_VIDEOENHAN_ENDPOINT to videoenhan's`,
+    );
   return {
     home,
     temporal: {
@@ -104,7 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bucket: env.VSR_LOCAL_BUCKET || LOCAL_DEV_ACCOUNT.bucket,
     },
     alibaba: {
-      viapiEndpoint: env.VSR_VIAPI_ENDPOINT || 'videoenhan.cn-shanghai.aliyuncs.com',
+      videoenhanEndpoint: env.VSR_VIDEOENHAN_ENDPOINT || 'videoenhan.cn-shanghai.aliyuncs.com',
+      viapiEndpoint: env.VSR_VIAPI_ENDPOINT || 'viapi.cn-shanghai.aliyuncs.com',
+      account: env.VSR_ALIBABA_ACCOUNT || undefined,
       ossEndpoint: env.VSR_OSS_ENDPOINT || 'https://oss-cn-shanghai.aliyuncs.com',
       ossRegion: env.VSR_OSS_REGION || 'oss-cn-shanghai',
       bucket: env.VSR_OSS_BUCKET || '',

@@ -27,6 +27,8 @@ export interface Faults {
   ossBytesPerSecond: number;
   /** Number of upcoming submits that are accepted (and billed) but whose response never arrives. */
   dropSubmitResponses: number;
+  /** Share (0..1) of accepted (and billed) submits whose response never arrives. */
+  dropSubmitResponseRate: number;
 }
 
 export function defaultFaults(): Faults {
@@ -43,6 +45,7 @@ export function defaultFaults(): Faults {
     expiredResultUrls: 0,
     ossBytesPerSecond: 0,
     dropSubmitResponses: 0,
+    dropSubmitResponseRate: 0,
   };
 }
 

@@ -41,11 +41,6 @@ export interface LocalCloudOptions {
   allowLoopbackSources?: string[];
   /** The admin token; a random one is generated when absent. */
   adminToken?: string;
-  /**
-   * TEMPORARY: also serve vsr's invented videoenhan 2020-03-20 QueryAsyncJobList (with JobParams).
-   * Remove when the product reconciles through viapi 2023-01-17.
-   */
-  legacyVideoenhanJobList?: boolean;
   /** Name resolution for the VideoUrl downloader (tests). */
   lookup?: Lookup;
 }
@@ -161,7 +156,6 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
       faults,
       submitLimiter: new RateLimiter(opts.submitsPerSecond ?? 2),
       results: { ossEndpoint, bucket: RESULTS_BUCKET, accessKeyId: providerKey.id, secret: providerKey.secret },
-      legacyVideoenhanJobList: opts.legacyVideoenhanJobList ?? false,
     }),
     admin: createAdmin({
       token: adminToken,

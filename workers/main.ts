@@ -12,7 +12,7 @@ export async function runWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
   const workers = await createWorkers({ config, connection, client });
   // SIGTERM/SIGINT: the SDK's default shutdown signals; in-flight activities get the grace time to stop cleanly.
   console.error(
-    `[worker] task queues ${config.taskQueue} (+ -submit at ${config.submitsPerSecond}/s) on ${temporal.address} (namespace ${temporal.namespace}), provider ${config.provider}`,
+    `[worker] task queues ${config.taskQueue} (+ -submit, lane pace ${config.submitsPerSecond}/s) on ${temporal.address} (namespace ${temporal.namespace}), provider ${config.provider}`,
   );
   await workers.run();
   await clientConnection.close();

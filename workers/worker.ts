@@ -1,8 +1,8 @@
-// vsr's workers: the main task queue (workflows and activities) and the rate-limited submit queue.
+// vsr's workers: the main task queue (workflows and activities) and the submit lane's queue (its provider calls).
 import fs from 'node:fs';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities, LANE_ACTIVITIES, type ActivityDeps } from '../activities';
 import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
 import type { Config } from '../config';
@@ -46,6 +46,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
     ...buildProvider(o.config),
     workDir: o.config.workDir,
     partSize: o.config.uploadPartBytes,
+    submitsPerSecond: o.config.submitsPerSecond,
     now: () => Date.now(),
     reportProgress: async (workflowId, progress) => {
       await o.client.workflow.getHandle(workflowId).signal(transferProgressSignal, progress);
@@ -68,9 +69,9 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   const submit = await Worker.create({
     ...common,
     taskQueue: submitTaskQueue(o.config.taskQueue),
-    activities: { submitJob: activities.submitJob },
-    // Enforced by the server across every worker polling this queue: the provider's account-wide limit.
-    maxTaskQueueActivitiesPerSecond: o.config.submitsPerSecond,
+    activities: Object.fromEntries(LANE_ACTIVITIES.map((name) => [name, activities[name]])),
+    // The lane runs one call at a time; a few slots let a second lane (another account) go on meanwhile.
+    maxConcurrentActivityTaskExecutions: 4,
     shutdownGraceTime: '20s',
   });
   return new VsrWorkers(main, submit);

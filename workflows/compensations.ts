@@ -4,8 +4,17 @@ import { ossUri } from './locations';
 
 export type Compensation =
   | { kind: 'removeTemporaryObjects'; bucket: string; prefix: string }
-  | { kind: 'removePartialOutput'; destination: Destination; workflowId: string };
+  | { kind: 'removePartialOutput'; destination: Destination; workflowId: string }
+  /** A submit's undo: withdraw the request from the lane while no job is known, else cancel the job while it waits. */
+  | { kind: 'cancelSubmit'; requestId: string; jobId?: string };
 
 export function describeCompensation(c: Compensation): string {
-  return c.kind === 'removeTemporaryObjects' ? `remove ${ossUri(c.bucket, c.prefix)}*` : `remove partial output for ${c.workflowId}`;
+  switch (c.kind) {
+    case 'removeTemporaryObjects':
+      return `remove ${ossUri(c.bucket, c.prefix)}*`;
+    case 'removePartialOutput':
+      return `remove partial output for ${c.workflowId}`;
+    case 'cancelSubmit':
+      return c.jobId ? `cancel provider job ${c.jobId} if still waiting` : `withdraw submit request ${c.requestId}`;
+  }
 }

@@ -96,7 +96,10 @@ export const ErrorTypes = {
   DeadlineExceeded: 'DeadlineExceeded',
   /** Retryable: the signed result URL expired before the download completed. */
   ResultUrlExpired: 'ResultUrlExpired',
-  /** Retryable: a submit whose outcome is unknown and could not yet be reconciled. */
+  /**
+   * A submit whose outcome stayed unknown (its answer was lost and the job list could not attribute a job to it):
+   * not sent again, so as never to pay twice.
+   */
   SubmitOutcomeUnknown: 'SubmitOutcomeUnknown',
 } as const;
 export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];
@@ -106,8 +109,8 @@ export const QUERY_PROGRESS = 'progress';
 export const DEFAULT_TASK_QUEUE = 'vsr';
 
 /**
- * Submits run on their own task queue with a server-enforced activities-per-second limit, so the
- * provider's account-wide submit rate holds across every batch, workflow and worker.
+ * The submit lane's provider calls run on their own task queue, so a lane never waits for an activity slot
+ * behind transfers on the main queue (its pace is the account's whole submit budget).
  */
 export function submitTaskQueue(taskQueue: string): string {
   return `${taskQueue}-submit`;

@@ -30,3 +30,8 @@ export function workflowIdFor(input: SuperResolveInput, key?: string): string {
   const readable = idFragment(key ?? describeLocation(input.source).split('/').pop() ?? 'video');
   return `vsr-${readable}-${stableHash(basis)}`;
 }
+
+/** The submit lane of a provider account (`account`: a non-secret label, such as a hash of the AccessKey ID). */
+export function submitLaneId(account: string): string {
+  return `vsr-submit-lane-${stableHash(account)}`;
+}

@@ -3,6 +3,7 @@
 import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ProviderSource, TransferProgress } from '../activities/types';
 import type { Compensation } from './compensations';
+import type { SubmitReply, SubmitRequest } from './submitLaneContract';
 import {
   ErrorTypes,
   type JobStatus,
@@ -30,7 +31,6 @@ export interface CarriedState {
   facts: VideoFacts;
   providerSource: ProviderSource;
   jobId: string;
-  knownJobIds: string[];
   resubmits: number;
   pollCount: number;
   submits: number;
@@ -48,8 +48,9 @@ export class PipelineRun {
   facts?: VideoFacts;
   providerSource?: ProviderSource;
   jobId?: string;
-  /** Every job this workflow has had (LIMIT_RETRY_FAILED ones included): a resubmit must not adopt them. */
-  readonly knownJobIds: string[];
+  /** The submit request waiting in the lane, and its reply once it came. */
+  request?: SubmitRequest;
+  reply?: SubmitReply;
   resubmits: number;
   pollCount: number;
   submits: number;
@@ -63,6 +64,8 @@ export class PipelineRun {
   private transfer = { bytesDone: 0, bytesTotal: 0 };
   private providerStatus?: JobStatus;
   private error?: string;
+  /** What became of the provider job when the run was undone (cancelled while waiting, or left to finish). */
+  private readonly notes: string[] = [];
   private readonly deadline?: number;
 
   constructor(
@@ -75,7 +78,6 @@ export class PipelineRun {
     this.facts = carried?.facts;
     this.providerSource = carried?.providerSource;
     this.jobId = carried?.jobId;
-    this.knownJobIds = [...(carried?.knownJobIds ?? [])];
     this.resubmits = carried?.resubmits ?? 0;
     this.pollCount = carried?.pollCount ?? 0;
     this.submits = carried?.submits ?? 0;
@@ -100,7 +102,7 @@ export class PipelineRun {
       pollCount: this.pollCount,
       jobId: this.jobId,
       submits: this.submits,
-      error: this.error,
+      error: [this.error, ...this.notes].filter(Boolean).join('; ') || undefined,
     };
   }
 
@@ -128,10 +130,31 @@ export class PipelineRun {
     return this.deadline === undefined ? Infinity : this.deadline - Date.now();
   }
 
+  /**
+   * A new submit request for the lane, its undo registered first: withdraw it while no job is known, cancel the
+   * job (while it waits) once one is. The id is unique per wanted job, stable across retries of the request.
+   */
+  newSubmitRequest(providerSource: ProviderSource): SubmitRequest {
+    const { workflowId, runId, firstExecutionRunId } = workflowInfo();
+    // The first run's id is unique to this workflow execution (continue-as-new keeps it), and survives replay.
+    const requestId = `${firstExecutionRunId}-${this.submits + 1}`;
+    this.request = { requestId, requester: { workflowId, runId }, providerSource, bitRateMbps: this.input.bitRateMbps };
+    this.reply = undefined;
+    this.saga.push({ kind: 'cancelSubmit', requestId });
+    return this.request;
+  }
+
+  /** The lane's reply; one to an earlier request is ignored. A refusal made no job: nothing to undo. */
+  replied(reply: SubmitReply): void {
+    if (reply.requestId !== this.request?.requestId || this.reply) return;
+    this.reply = reply;
+    if ('error' in reply) this.dropUndo('cancelSubmit');
+  }
+
   jobSubmitted(jobId: string): void {
     this.jobId = jobId;
-    this.knownJobIds.push(jobId);
     this.submits += 1;
+    for (const c of this.saga) if (c.kind === 'cancelSubmit' && c.requestId === this.request?.requestId) c.jobId = jobId;
     this.pollClock = submittedClock(Date.now(), this.pollClock?.estimateMs); // a resubmitted job keeps the estimate
   }
 
@@ -150,6 +173,23 @@ export class PipelineRun {
     this.pollsThisRun += 1;
     this.providerStatus = status;
     if (this.pollClock) this.pollClock = afterPoll(this.pollClock, status, Date.now());
+    // An ended job cannot be cancelled: its undo goes.
+    if (status !== 'QUEUING' && status !== 'PROCESSING') this.dropUndo('cancelSubmit');
+  }
+
+  /** Tells the user what became of the provider job when the run was undone. */
+  jobUndone(jobId: string, status: JobStatus): void {
+    if (status === 'JOB_CANCELED') this.notes.push(`provider job ${jobId} was cancelled while it waited (not billed)`);
+    else if (status === 'PROCESSING')
+      this.notes.push(`provider job ${jobId} was already PROCESSING: the provider finishes it (billed), vsr discards its output`);
+  }
+
+  undoNotes(): string | undefined {
+    return this.notes.length > 0 ? this.notes.join('; ') : undefined;
+  }
+
+  private dropUndo(kind: Compensation['kind']): void {
+    for (let i = this.saga.length - 1; i >= 0; i--) if (this.saga[i].kind === kind) this.saga.splice(i, 1);
   }
 
   failed(err: unknown): void {
@@ -164,7 +204,6 @@ export class PipelineRun {
       facts: this.facts,
       providerSource: this.providerSource,
       jobId: this.jobId,
-      knownJobIds: this.knownJobIds,
       resubmits: this.resubmits,
       pollCount: this.pollCount,
       submits: this.submits,

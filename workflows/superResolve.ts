@@ -3,8 +3,10 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  condition,
   ContinueAsNew,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -18,11 +20,13 @@ import type { createActivities } from '../activities';
 import type { JobShape } from '../activities/jobTimes';
 import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
-import { ErrorTypes, submitTaskQueue, type JobStatus, type SuperResolveInput, type SuperResolveResult, type VideoFacts } from './contract';
+import { ErrorTypes, type JobStatus, type SuperResolveInput, type SuperResolveResult, type VideoFacts } from './contract';
+import { innermostCause } from './failureMessage';
 import { PipelineRun, type CarriedState } from './pipelineRun';
 import { observedProcessingMs } from './pollSchedule';
 import { VSR_PROVIDER } from './searchAttributes';
-import { progressQuery, transferProgressSignal } from './signals';
+import { progressQuery, submitReplySignal, transferProgressSignal } from './signals';
+import type { SubmitReply } from './submitLaneContract';
 
 export type { CarriedState } from './pipelineRun';
 
@@ -73,6 +77,22 @@ const { pollJob } = proxyActivities<Activities>({
   },
 });
 
+// Reaching the account's submit lane (Temporal only, no provider call): quick, safe to repeat.
+const { requestSubmit, withdrawSubmit } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '5 minutes', // the lane recognises a repeated request for 15 minutes
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: [ErrorTypes.ProviderAuth] },
+});
+
+const { cancelJob } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '15s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS },
+});
+
+/** A pipeline still waiting for its lane's reply repeats its request this often (a restarted lane learns of it). */
+const REREQUEST_MS = 10 * 60_000;
+
 const { downloadResult } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '15s',
@@ -106,6 +126,7 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
   const run = new PipelineRun(input, carried);
   setHandler(progressQuery, () => run.progress());
   setHandler(transferProgressSignal, (p) => run.transferred(p));
+  setHandler(submitReplySignal, (r) => run.replied(r));
   try {
     if (carried) run.enter('polling');
     else await start(run);
@@ -113,8 +134,7 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
     return await deliver(run);
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err; // not a failure: the next run carries the saga on
-    await compensate(run, err);
-    throw err;
+    throw await compensate(run, err);
   }
 }
 
@@ -139,17 +159,17 @@ async function start(run: PipelineRun): Promise<void> {
   await submit(run);
 }
 
-/** One submit, first or after LIMIT_RETRY_FAILED: jobs this workflow already had are never adopted again. */
+/** One submit (first, or after LIMIT_RETRY_FAILED) through the account's submit lane, which replies with the job. */
 async function submit(run: PipelineRun): Promise<void> {
   run.enter('submitting');
-  const { jobId } = await submitActivity()({
-    workflowId: run.workflowId,
-    providerSource: run.providerSource as ProviderSource,
-    bitRateMbps: run.input.bitRateMbps,
-    notBefore: Date.now(),
-    excludeJobIds: run.knownJobIds,
-  });
-  run.jobSubmitted(jobId);
+  const request = run.newSubmitRequest(run.providerSource as ProviderSource);
+  do {
+    run.checkDeadline();
+    await requestSubmit(request);
+  } while (!(await condition(() => run.reply !== undefined, Math.max(1, Math.min(run.msUntilDeadline(), REREQUEST_MS)))));
+  const reply = run.reply as SubmitReply;
+  if ('error' in reply) throw ApplicationFailure.nonRetryable(reply.error.message, reply.error.type);
+  run.jobSubmitted(reply.jobId);
   run.enter('polling');
 }
 
@@ -242,41 +262,39 @@ async function deliver(run: PipelineRun): Promise<SuperResolveResult> {
   };
 }
 
-/** Undo newest-first, even when the workflow was cancelled; the caller then sees the original error. */
-async function compensate(run: PipelineRun, err: unknown): Promise<void> {
+/**
+ * Undo newest-first, even when the workflow was cancelled. Returns what to throw: the original error, with what
+ * became of the provider job added to a failure's message (a cancellation stays a cancellation).
+ */
+async function compensate(run: PipelineRun, err: unknown): Promise<unknown> {
   run.failed(err);
   run.enter('cleaning-up');
   await CancellationScope.nonCancellable(async () => {
     for (const c of [...run.saga].reverse()) {
       try {
-        await undo(c);
+        await undo(run, c);
       } catch (undoErr) {
         log.error('compensation failed', { compensation: describeCompensation(c), error: String(undoErr) });
       }
     }
   });
   run.enter('failed');
+  const notes = run.undoNotes();
+  if (!notes || isCancellation(err)) return err;
+  const cause = innermostCause(err);
+  return ApplicationFailure.create({ type: cause?.type, message: `${cause?.message ?? String(err)}; ${notes}`, nonRetryable: true });
 }
 
-function undo(c: Compensation): Promise<unknown> {
-  return c.kind === 'removeTemporaryObjects' ? removeTemporaryObjects(c) : removePartialOutput(c);
-}
-
-function submitActivity() {
-  return proxyActivities<Activities>({
-    taskQueue: submitTaskQueue(workflowInfo().taskQueue), // rate-limited queue: the provider allows about 2 submits/s per account
-    scheduleToStartTimeout: '1 hour', // waiting in line for the rate limit is fine; no submit worker at all is not
-    startToCloseTimeout: '2 minutes',
-    heartbeatTimeout: '15s',
-    // Each retry first reconciles with QueryAsyncJobList, so a retry never pays twice.
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 20,
-      nonRetryableErrorTypes: PROVIDER_FINAL_ERRORS,
-    },
-  }).submitJob;
+async function undo(run: PipelineRun, c: Compensation): Promise<unknown> {
+  switch (c.kind) {
+    case 'removeTemporaryObjects':
+      return removeTemporaryObjects(c);
+    case 'removePartialOutput':
+      return removePartialOutput(c);
+    case 'cancelSubmit':
+      if (!c.jobId) return withdrawSubmit({ requestId: c.requestId });
+      return run.jobUndone(c.jobId, (await cancelJob({ jobId: c.jobId })).status);
+  }
 }
 
 function jobFailure(status: JobStatus, jobId: string, code?: string, message?: string): ApplicationFailure {

@@ -1,6 +1,7 @@
-// SuperResolveVideo, GetAsyncJobResult and QueryAsyncJobList over Alibaba's generic OpenAPI client.
-// The generated @alicloud/videoenhan20200320 SDK is a thin layer over these same calls: swapping it in
-// later changes this file only.
+// The VIAPI calls vsr makes, over Alibaba's generic OpenAPI client, in the shapes the generated SDKs use:
+// - videoenhan 2020-03-20 (`videoenhan.cn-shanghai.aliyuncs.com`): SuperResolveVideo, GetAsyncJobResult;
+// - viapi 2023-01-17 (`viapi.cn-shanghai.aliyuncs.com`): QueryAsyncJobList, CancelWaitingAsyncJob.
+// Swapping in the generated @alicloud/videoenhan20200320 and @alicloud/viapi20230117 SDKs changes this file only.
 import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
 import type Credential from '@alicloud/credentials';
 import * as $dara from '@darabonba/typescript';
@@ -14,24 +15,40 @@ export interface JobResult {
   errorMessage?: string;
 }
 
-export interface JobListEntry extends JobResult {
+/** A QueryAsyncJobList entry: never the job's input, only what it is, its status and when it was created. */
+export interface JobListEntry {
+  jobId: string;
+  status: JobStatus;
+  popProduct: string;
+  popApiName: string;
+  /** GmtCreate as epoch ms (the provider answers in Beijing time, to the second). */
   createdAt: number;
-  videoUrl?: string;
+}
+
+export interface JobListQuery {
+  /** Epoch ms; sent to the second in Beijing time, start rounded down and end rounded up. */
+  startTime: number;
+  endTime: number;
+  pageNum: number;
+  pageSize: number;
 }
 
 export interface ViapiClient {
   /** `bitRateMbps` undefined: the provider's default. */
   submit(videoUrl: string, bitRateMbps: number | undefined): Promise<{ jobId: string }>;
   getResult(jobId: string): Promise<JobResult>;
-  /** Jobs submitted between two times (epoch ms), newest first, one page. */
-  listJobs(startTime: number, endTime: number, pageNo: number, pageSize: number): Promise<{ total: number; jobs: JobListEntry[] }>;
+  /** One page of this account's SuperResolveVideo jobs created between two times, newest first. */
+  listJobs(q: JobListQuery): Promise<{ totalPages: number; jobs: JobListEntry[] }>;
+  /** Cancels a job that is still QUEUING; a job in any other state is refused with `InvalidJobStatus`. */
+  cancelWaiting(jobId: string): Promise<void>;
 }
 
 /**
- * How a call failed, as far as "did the provider accept it?" goes:
- * - rejected: the provider answered with an error (it did not accept the request);
+ * How a call failed, as far as "did the provider act on it?" goes:
+ * - rejected: the provider answered with an error code (a clean refusal: nothing was done);
  * - not-sent: the request never reached the provider (connection refused, DNS);
- * - unknown: the request may have reached it but no answer came back (reset, timeout).
+ * - unknown: it may have reached the provider but no usable answer came back (reset, timeout, a 5xx without
+ *   an error code, a gateway timeout): the call may have taken effect.
  */
 export type CallOutcome = 'rejected' | 'not-sent' | 'unknown';
 
@@ -52,44 +69,77 @@ export class ViapiCallError extends Error {
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-function classify(err: unknown): ViapiCallError {
+export function classifyViapiError(err: unknown): ViapiCallError {
+  if (err instanceof ViapiCallError) return err;
   const e = err as { statusCode?: number; code?: string; message?: string; data?: { Code?: string } };
   const message = e.message ?? String(err);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400) {
-    return new ViapiCallError('rejected', e.code ?? e.data?.Code ?? `HTTP${e.statusCode}`, e.statusCode, message);
+    // openapi-core writes a missing Code as the string "undefined".
+    const code = [e.code, e.data?.Code].find((c) => c && c !== 'undefined');
+    // A gateway timeout says only that the gateway stopped waiting: the backend may still have acted.
+    const answered = code !== undefined && e.statusCode !== 504;
+    return new ViapiCallError(
+      answered || e.statusCode < 500 ? 'rejected' : 'unknown',
+      code ?? `HTTP${e.statusCode}`,
+      e.statusCode,
+      message,
+    );
   }
   const code = e.code ?? /(E[A-Z]+)/.exec(message)?.[1] ?? 'NetworkError';
   return new ViapiCallError(NOT_SENT_CODES.has(code) ? 'not-sent' : 'unknown', code, undefined, message);
 }
 
 export interface ViapiClientOptions {
-  /** `host:port` or host name, without scheme. */
-  endpoint: string;
+  /** videoenhan 2020-03-20: `host:port` or host name, without scheme. */
+  videoenhanEndpoint: string;
+  /** viapi 2023-01-17 (job list and cancel): `host:port` or host name, without scheme. */
+  viapiEndpoint: string;
   protocol: 'http' | 'https';
   credential: { accessKeyId: string; accessKeySecret: string } | Credential;
   readTimeoutMs?: number;
   connectTimeoutMs?: number;
 }
 
-export const VIAPI_VERSION = '2020-03-20';
+export const VIDEOENHAN_VERSION = '2020-03-20';
+export const VIAPI_VERSION = '2023-01-17';
+const PRODUCT_API = { PopProduct: 'videoenhan', PopApiName: 'SuperResolveVideo' } as const;
+
+/** `yyyy-MM-dd HH:mm:ss` in Beijing time (UTC+8, no daylight saving): how viapi 2023-01-17 writes times. */
+const BEIJING_MS = 8 * 3600 * 1000;
+export function toBeijingTime(ms: number): string {
+  return new Date(ms + BEIJING_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+export function fromBeijingTime(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - BEIJING_MS : NaN;
+}
 
 export function createViapiClient(o: ViapiClientOptions): ViapiClient {
-  const config = new $OpenApiUtil.Config({
-    endpoint: o.endpoint,
-    protocol: o.protocol,
-    regionId: 'cn-shanghai',
-    readTimeout: o.readTimeoutMs ?? 30_000,
-    connectTimeout: o.connectTimeoutMs ?? 5_000,
-    ...('accessKeyId' in o.credential
-      ? { accessKeyId: o.credential.accessKeyId, accessKeySecret: o.credential.accessKeySecret }
-      : { credential: o.credential }),
-  });
-  const client = new OpenApi(config);
+  function client(endpoint: string): OpenApi {
+    return new OpenApi(
+      new $OpenApiUtil.Config({
+        endpoint,
+        protocol: o.protocol,
+        regionId: 'cn-shanghai',
+        readTimeout: o.readTimeoutMs ?? 30_000,
+        connectTimeout: o.connectTimeoutMs ?? 5_000,
+        ...('accessKeyId' in o.credential
+          ? { accessKeyId: o.credential.accessKeyId, accessKeySecret: o.credential.accessKeySecret }
+          : { credential: o.credential }),
+      }),
+    );
+  }
+  const videoenhan = { client: client(o.videoenhanEndpoint), version: VIDEOENHAN_VERSION };
+  const viapi = { client: client(o.viapiEndpoint), version: VIAPI_VERSION };
 
-  async function call(action: string, body: Record<string, string | number | undefined>): Promise<Record<string, unknown>> {
+  async function call(
+    api: { client: OpenApi; version: string },
+    action: string,
+    body: Record<string, string | number | undefined>,
+  ): Promise<Record<string, unknown>> {
     const params = new $OpenApiUtil.Params({
       action,
-      version: VIAPI_VERSION,
+      version: api.version,
       protocol: 'HTTPS',
       pathname: '/',
       method: 'POST',
@@ -100,39 +150,46 @@ export function createViapiClient(o: ViapiClientOptions): ViapiClient {
     });
     const clean = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
     try {
-      const res = await client.callApi(params, new $OpenApiUtil.OpenApiRequest({ body: clean }), new $dara.RuntimeOptions({}));
+      const res = await api.client.callApi(params, new $OpenApiUtil.OpenApiRequest({ body: clean }), new $dara.RuntimeOptions({}));
       return res.body as Record<string, unknown>;
     } catch (err) {
-      throw classify(err);
+      throw classifyViapiError(err);
     }
   }
 
   return {
     async submit(videoUrl, bitRateMbps) {
-      const body = await call('SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRateMbps });
+      const body = await call(videoenhan, 'SuperResolveVideo', { VideoUrl: videoUrl, BitRate: bitRateMbps });
       const jobId = text(body.RequestId);
       if (!jobId) throw new ViapiCallError('unknown', 'MissingRequestId', 200, 'SuperResolveVideo answered without a RequestId');
       return { jobId };
     },
     async getResult(jobId) {
-      const body = await call('GetAsyncJobResult', { JobId: jobId });
+      const body = await call(videoenhan, 'GetAsyncJobResult', { JobId: jobId });
       return toJobResult((body.Data ?? {}) as Record<string, unknown>, jobId);
     },
-    async listJobs(startTime, endTime, pageNo, pageSize) {
-      const body = await call('QueryAsyncJobList', { StartTime: startTime, EndTime: endTime, PageNo: pageNo, PageSize: pageSize });
-      const data = (body.Data ?? {}) as { TotalCount?: number; Result?: Array<Record<string, unknown>> };
+    async listJobs(q) {
+      const body = await call(viapi, 'QueryAsyncJobList', {
+        ...PRODUCT_API,
+        StartTime: toBeijingTime(Math.floor(q.startTime / 1000) * 1000),
+        EndTime: toBeijingTime(Math.ceil(q.endTime / 1000) * 1000),
+        PageNum: q.pageNum,
+        PageSize: q.pageSize,
+      });
+      const data = (body.Data ?? {}) as { TotalPage?: number; Result?: Array<Record<string, unknown>> };
       return {
-        total: Number(data.TotalCount ?? 0),
-        jobs: (data.Result ?? []).map((r) => {
-          let videoUrl: string | undefined;
-          try {
-            videoUrl = (JSON.parse(text(r.JobParams) || '{}') as { VideoUrl?: string }).VideoUrl;
-          } catch {
-            videoUrl = undefined;
-          }
-          return { ...toJobResult(r, ''), createdAt: Date.parse(text(r.GmtCreate)), videoUrl };
-        }),
+        totalPages: Number(data.TotalPage ?? 0),
+        jobs: (data.Result ?? []).map((r) => ({
+          jobId: text(r.JobId),
+          status: text(r.Status) as JobStatus,
+          popProduct: text(r.PopProduct),
+          popApiName: text(r.PopApiName),
+          createdAt: fromBeijingTime(text(r.GmtCreate)),
+        })),
       };
+    },
+    async cancelWaiting(jobId) {
+      await call(viapi, 'CancelWaitingAsyncJob', { JobId: jobId });
     },
   };
 }

@@ -55,7 +55,6 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
         viapiPort: o.viapiPort ?? DEFAULT_VIAPI_PORT,
         ossPort: o.ossPort ?? DEFAULT_OSS_PORT,
         allowLoopbackSources: ['*'], // a laptop's own stack: loopback URL sources are the user's own
-        legacyVideoenhanJobList: true, // remove when the product reconciles through viapi 2023-01-17
       });
       const c = cloud;
       started.push(() => c.close());

@@ -3,13 +3,12 @@
 // - viapi 2023-01-17: QueryAsyncJobList, GetAsyncJobResult, CancelWaitingAsyncJob.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
-import type { Faults } from '../faults';
+import { roll, type Faults } from '../faults';
 import { parseBitRate, SUBMITTED_MESSAGE, videoUrlRefusal } from '../media/rules';
 import { signGetUrl } from '../oss/signature';
 import type { RateLimiter } from '../rateLimiter';
 import type { JobRunner } from './jobRunner';
 import { JOB_STATUSES, type JobRecord, type JobStatus, type JobStore } from './jobStore';
-import { legacyVideoenhanJobList } from './legacyJobList';
 import { actionKey, invalid, missing, RpcError, throttled, type RpcAction, type RpcCall } from './rpc';
 
 export interface ActionDeps {
@@ -20,8 +19,6 @@ export interface ActionDeps {
   submitLimiter: RateLimiter;
   /** Signs result URLs: the OSS endpoint, results bucket, and the provider's own key. */
   results: { ossEndpoint: string; bucket: string; accessKeyId: string; secret: string };
-  /** TEMPORARY: also serve vsr's invented videoenhan QueryAsyncJobList (see legacyJobList.ts). */
-  legacyVideoenhanJobList: boolean;
 }
 
 /** QueryAsyncJobList: "当前接口调用每5秒内只允许请求1次" and "无法查询时间长度超过24小时以外的数据". */
@@ -118,9 +115,9 @@ export function createActions(o: ActionDeps): Map<string, RpcAction> {
     };
     o.store.upsert(job);
     o.runner.enqueue(job.jobId);
-    if (o.faults.dropSubmitResponses > 0) {
+    if (o.faults.dropSubmitResponses > 0 || roll(o.faults.dropSubmitResponseRate)) {
       // Accepted and billed, but the caller never hears back.
-      o.faults.dropSubmitResponses -= 1;
+      o.faults.dropSubmitResponses = Math.max(0, o.faults.dropSubmitResponses - 1);
       call.res.socket?.destroy();
       return 'no-reply';
     }
@@ -198,13 +195,11 @@ export function createActions(o: ActionDeps): Map<string, RpcAction> {
     return { RequestId: call.requestId, Success: true, HttpCode: '200', Message: 'success' };
   };
 
-  const actions = new Map<string, RpcAction>([
+  return new Map<string, RpcAction>([
     [actionKey('2020-03-20', 'SuperResolveVideo'), superResolveVideo],
     [actionKey('2020-03-20', 'GetAsyncJobResult'), getAsyncJobResult],
     [actionKey('2023-01-17', 'QueryAsyncJobList'), queryAsyncJobList],
     [actionKey('2023-01-17', 'GetAsyncJobResult'), getAsyncJobResult],
     [actionKey('2023-01-17', 'CancelWaitingAsyncJob'), cancelWaitingAsyncJob],
   ]);
-  if (o.legacyVideoenhanJobList) actions.set(actionKey('2020-03-20', 'QueryAsyncJobList'), legacyVideoenhanJobList(o.store));
-  return actions;
 }

@@ -33,7 +33,8 @@ export class DirectLoop {
   ) {
     const credential = { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret };
     this.storage = createObjectStorage({ endpoint: cloud.ossEndpoint, credential, pathStyle: true });
-    this.viapi = createViapiClient({ endpoint: new URL(cloud.viapiEndpoint).host, protocol: 'http', credential });
+    const endpoint = new URL(cloud.viapiEndpoint).host; // the stand-in serves both products on one port
+    this.viapi = createViapiClient({ videoenhanEndpoint: endpoint, viapiEndpoint: endpoint, protocol: 'http', credential });
   }
 
   async one(job: DirectJob, key: string): Promise<void> {

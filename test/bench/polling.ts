@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { makeJobTimes, JobTimeModel } from '../../activities/jobTimes';
 import type { Activities } from '../harness/workflowEnv';
 import { startTimeSkipping, StubWorkers } from '../harness/workflowEnv';
-import { SOURCE_FACTS, validated } from '../harness/fakeActivities';
+import { replyFromLane, SOURCE_FACTS, validated } from '../harness/fakeActivities';
 import { benchMain, mean, measured, round, type BenchOptions, type BenchReport, type Row } from './common';
 
 /** The provider's speed in the model: 2 s per second of 640x360 video, varying job to job (log-normal, sigma 0.15). */
@@ -68,10 +68,10 @@ export function run(o: BenchOptions): Promise<BenchReport> {
             ...validated({ kind: 'url', url: 'https://videos.example/in.mp4' }),
             facts: { ...SOURCE_FACTS, durationSeconds: videoSeconds },
           }),
-          submitJob: async () => {
+          requestSubmit: async (request) => {
             const jobId = randomUUID();
             jobs.set(jobId, { submittedAt: await env.currentTimeMs(), jobMs, polls: 0 });
-            return { jobId, reconciled: false };
+            await replyFromLane(request, { requestId: request.requestId, jobId });
           },
           pollJob: async ({ jobId }) => {
             const job = jobs.get(jobId)!;

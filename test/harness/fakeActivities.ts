@@ -1,12 +1,17 @@
 // Stub activities for workflow tests: a scripted provider that records every call in order.
+import { Context } from '@temporalio/activity';
 import type { DownloadOutput, ProviderSource, ValidatedInput } from '../../activities/types';
 import type { BatchItemResult, BatchPage } from '../../workflows/batchContract';
 import type { JobStatus, VideoFacts } from '../../workflows/contract';
+import { submitReplySignal } from '../../workflows/signals';
+import type { SubmitReply, SubmitRequest } from '../../workflows/submitLaneContract';
 import type { Activities } from './workflowEnv';
 
 export interface Call {
   name: keyof Activities;
   input: unknown;
+  /** When the workflow scheduled it (the test server's clock). */
+  scheduledAt: number;
 }
 
 export const SOURCE_FACTS: VideoFacts = {
@@ -25,10 +30,23 @@ export function validated(providerSource?: ProviderSource): ValidatedInput {
   return { facts: SOURCE_FACTS, provider: 'local', providerSource, workBucket: 'work' };
 }
 
+/** What the submit lane does once it has the job: signal the reply to the requesting run (from an activity). */
+export async function replyFromLane(request: SubmitRequest, reply: SubmitReply): Promise<void> {
+  const { workflowId, runId } = request.requester;
+  await Context.current().client.workflow.getHandle(workflowId, runId).signal(submitReplySignal, reply);
+}
+
 export class FakeActivities {
   readonly calls: Call[] = [];
   /** What each submitted job reports on successive polls (the last repeats); job n gets entry n. */
   jobs: JobStatus[][] = [['PROCESSING', 'PROCESS_SUCCESS']];
+  /**
+   * How the (stubbed) submit lane answers a request: job J<n> by default; an error; or undefined for no answer
+   * (the request stays queued in the lane).
+   */
+  laneReply: (request: SubmitRequest, n: number) => SubmitReply | undefined = (r, n) => ({ requestId: r.requestId, jobId: `J${n}` });
+  /** What cancelling a job finds (JOB_CANCELED: it was still waiting). */
+  cancelStatus: JobStatus = 'JOB_CANCELED';
   /** Where the provider reads the source; undefined: it must be uploaded first. */
   providerSource?: ProviderSource;
   /** A batch's manifest, as listing would return it. */
@@ -57,7 +75,12 @@ export class FakeActivities {
     const defaults: Partial<Activities> = {
       validateInput: async () => validated(this.providerSource),
       uploadSource: async (input) => ({ bucket: input.bucket, key: input.key, sizeBytes: SOURCE_FACTS.sizeBytes }),
-      submitJob: async () => ({ jobId: `J${++this.submitted}`, reconciled: false }),
+      requestSubmit: async (request) => {
+        const reply = this.laneReply(request, ++this.submitted);
+        if (reply) await replyFromLane(request, reply);
+      },
+      withdrawSubmit: async () => undefined,
+      cancelJob: async () => ({ status: this.cancelStatus }),
       pollJob: async ({ jobId }) => {
         const script = this.jobs[Math.min(Number(jobId.slice(1)) - 1, this.jobs.length - 1)];
         const n = this.polls.get(jobId) ?? 0;
@@ -83,7 +106,7 @@ export class FakeActivities {
       Object.entries(all).map(([name, fn]) => [
         name,
         (input: unknown) => {
-          this.calls.push({ name: name as keyof Activities, input });
+          this.calls.push({ name: name as keyof Activities, input, scheduledAt: Context.current().info.scheduledTimestampMs });
           return fn(input);
         },
       ]),

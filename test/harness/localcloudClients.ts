@@ -4,8 +4,10 @@ import { createViapiClient, type ViapiClient } from '../../activities/provider/v
 import type { LocalCloudEndpoints } from '../../localcloud/server';
 
 export function viapiFor(cloud: LocalCloudEndpoints, secret = cloud.accessKeySecret, accessKeyId = cloud.accessKeyId): ViapiClient {
+  const endpoint = cloud.viapiEndpoint.replace(/^https?:\/\//, '');
   return createViapiClient({
-    endpoint: cloud.viapiEndpoint.replace(/^https?:\/\//, ''),
+    videoenhanEndpoint: endpoint,
+    viapiEndpoint: endpoint,
     protocol: 'http',
     credential: { accessKeyId, accessKeySecret: secret },
   });

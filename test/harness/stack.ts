@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { VsrClient } from '../../client';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../localcloud/server';
 import { loadConfig, type Config } from '../../config';
+import type { ActivityDeps } from '../../activities/deps';
 import { createWorkers, type VsrWorkers } from '../../workers/worker';
 import { startTemporal, workflowBundle } from './temporal';
 
@@ -25,12 +26,10 @@ export interface TestStack {
 export async function startTestStack(name: string, cloudOptions: Partial<LocalCloudOptions> = {}): Promise<TestStack> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `vsr-${name}-`));
   const env = await startTemporal();
-  // legacyVideoenhanJobList: remove when the product reconciles through viapi 2023-01-17.
   const cloud = await startLocalCloud({
     dataDir: path.join(dir, 'cloud'),
     engine: 'fast',
     submitsPerSecond: 0,
-    legacyVideoenhanJobList: true,
     ...cloudOptions,
   });
   const taskQueue = `vsr-test-${name}`;
@@ -69,13 +68,14 @@ export async function startTestStack(name: string, cloudOptions: Partial<LocalCl
 export async function inProcessWorker(
   stack: TestStack,
   overrides: Partial<Config> = {},
+  deps: Partial<ActivityDeps> = {},
 ): Promise<{ worker: VsrWorkers; running: Promise<void> }> {
   const worker = await createWorkers({
     config: { ...stack.config, ...overrides },
     connection: stack.env.nativeConnection,
     client: stack.env.client,
     workflowBundle: await workflowBundle(),
-    deps: { progressIntervalMs: 200 },
+    deps: { progressIntervalMs: 200, ...deps },
   });
   return { worker, running: worker.run() };
 }

@@ -113,17 +113,6 @@ describe('local Alibaba stand-in', () => {
       await assert.rejects(rpc(cloud, '2019-01-01', 'GetAsyncJobResult', { JobId: 'x' }), (e) => code(e) === 'InvalidAction.NotFound');
     });
 
-    it("serves vsr's invented videoenhan job list only behind the temporary legacyVideoenhanJobList option", async () => {
-      await withCloud(
-        'legacy',
-        async (legacy) => {
-          const r = await rpc(legacy, '2020-03-20', 'QueryAsyncJobList', { PageSize: 5 });
-          assert.equal((r.body.Data as { TotalCount: number }).TotalCount, 0);
-        },
-        { legacyVideoenhanJobList: true },
-      );
-    });
-
     it('verifies ACS3-HMAC-SHA256, ACS3-HMAC-SM3 and the legacy v2 signature; refuses a wrong secret and an unknown key', async () => {
       for (const signatureAlgorithm of ['ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3', 'v2']) {
         await assert.rejects(

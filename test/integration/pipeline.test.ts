@@ -10,17 +10,21 @@ import { failureMessage } from '../../client';
 import { makeSampleVideo } from '../../app/embedded/sample';
 import { probe } from '../../activities/media';
 import type { SuperResolveInput } from '../../workflows/contract';
+import { countingViapi, type ViapiCounts } from '../harness/countingViapi';
 import { inProcessWorker, startTestStack, until, type TestStack } from '../harness/stack';
 
 describe('superResolveVideo pipeline', () => {
   let stack: TestStack;
   let worker: { worker: VsrWorkers; running: Promise<void> };
   let sample: string;
+  let calls: ViapiCounts;
   let n = 0;
 
   before(async () => {
     stack = await startTestStack('pipeline');
-    worker = await inProcessWorker(stack);
+    const counting = countingViapi(stack);
+    calls = counting.counts;
+    worker = await inProcessWorker(stack, {}, { viapi: counting.viapi });
     sample = await makeSampleVideo(path.join(stack.dir, 'sample.mp4'), { width: 640, height: 360, seconds: 2 });
   });
   after(async () => {
@@ -150,32 +154,28 @@ describe('superResolveVideo pipeline', () => {
     assert.ok(result.sizeBytes > 200_000);
   });
 
-  it('reconciles a submit whose response was lost, paying once', async () => {
+  it('reconciles a submit whose response was lost through the job list, paying once', async () => {
     const billed = stack.cloud.billableJobs();
+    const lists = calls.lists;
     stack.cloud.faults.dropSubmitResponses = 1;
     const handle = await stack.vsr.start(job());
     const result = await stack.vsr.result(handle.workflowId);
     assert.equal(stack.cloud.faults.dropSubmitResponses, 0);
     assert.equal(stack.cloud.billableJobs(), billed + 1, 'exactly one billable job');
-    assert.ok(result.jobId);
+    assert.ok(calls.lists > lists, 'the lost answer was reconciled with QueryAsyncJobList');
+    assert.equal(stack.cloud.jobs.get(result.jobId)?.status, 'PROCESS_SUCCESS', 'the adopted job is the one that ran');
   });
 
-  it('retries submits through 5xx and throttling without paying twice', async () => {
+  it('rides out throttling and 5xx answers to its submit: sent again (never listed), paying once', async () => {
     const billed = stack.cloud.billableJobs();
+    const { refusedSubmits, lists } = calls;
     stack.cloud.faults.viapiThrottleRate = 1;
     const handle = await stack.vsr.start(job());
     try {
-      // Let the submit be refused a few times, then let the provider recover.
-      await until('three refused submits', async () => {
-        const raw = (await handle.describe()).raw.pendingActivities ?? [];
-        return raw.some((a) => a.activityType?.name === 'submitJob' && (a.attempt ?? 0) >= 2) || undefined;
-      });
+      await until('throttled submits', async () => calls.refusedSubmits >= refusedSubmits + 3 || undefined);
       stack.cloud.faults.viapiThrottleRate = 0;
       stack.cloud.faults.viapiServerErrorRate = 1;
-      await until('a 5xx too', async () => {
-        const raw = (await handle.describe()).raw.pendingActivities ?? [];
-        return raw.some((a) => a.activityType?.name === 'submitJob' && (a.attempt ?? 0) >= 3) || undefined;
-      });
+      await until('5xx answers too', async () => calls.refusedSubmits >= refusedSubmits + 6 || undefined);
     } finally {
       stack.cloud.faults.viapiThrottleRate = 0;
       stack.cloud.faults.viapiServerErrorRate = 0;
@@ -183,5 +183,6 @@ describe('superResolveVideo pipeline', () => {
     const result = await stack.vsr.result(handle.workflowId);
     assert.ok(result.jobId);
     assert.equal(stack.cloud.billableJobs(), billed + 1);
+    assert.equal(calls.lists, lists, 'a clean refusal is not reconciled');
   });
 });

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeSampleVideo } from '../../app/embedded/sample';
 import type { SuperResolveInput } from '../../workflows/contract';
+import { submitLaneId } from '../../workflows/ids';
+import { buildProvider } from '../../workers/providers';
 import { runScript, until, withWorkingStack } from '../harness/stack';
 
 const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
       console.log(`recorded ${name}: ${history.events?.length} events`);
     };
 
+    // The submit's answer is lost: the lane reconciles it through the job list (its history records that branch).
+    stack.cloud.faults.dropSubmitResponses = 1;
     const ok = await stack.vsr.start(input('success'));
     await ok.result();
     await save('success', ok.workflowId);
@@ -43,6 +47,9 @@ async function main(): Promise<void> {
     const batch = await stack.vsr.startBatch({ batchId: 'recorded', manifest: { kind: 'items', items }, output, concurrency: 2 });
     await batch.result();
     await save('batch', batch.workflowId);
+
+    // The account's submit lane, still running: every request above, the reconciled one included.
+    await save('lane', submitLaneId(await buildProvider(stack.config).account()));
   });
 }
 

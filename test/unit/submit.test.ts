@@ -1,119 +1,193 @@
-// The submit activity's "never pay twice" rules, with a fake provider.
+// The lane's provider calls with a fake provider: a paced submit that says what became of it, a paced job listing,
+// the shared in-activity retry, and how VIAPI failures are read ("did the provider act on it?").
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivityDeps } from '../../activities/deps';
-import { ViapiCallError, type JobListEntry, type ViapiClient } from '../../activities/provider/viapi';
-import { makeSubmit, sourceIdentity } from '../../activities/submit';
-import type { SubmitInput } from '../../activities/types';
+import { backoffMs, isTransient, retryTransient, TRANSIENT_RETRY } from '../../activities/provider/retry';
+import {
+  classifyViapiError,
+  fromBeijingTime,
+  toBeijingTime,
+  ViapiCallError,
+  type JobListEntry,
+  type JobListQuery,
+  type ViapiClient,
+} from '../../activities/provider/viapi';
+import { LIST_INTERVAL_MS, makeSubmit } from '../../activities/submit';
+import type { ListJobsOutput, ProviderSubmitInput, ProviderSubmitOutcome } from '../../activities/types';
 
-function fakeProvider(submitBehaviour: () => Promise<{ jobId: string }>, listed: JobListEntry[] = []) {
-  const calls = { submits: 0, lists: 0 };
+type Answer = { jobId: string } | ViapiCallError;
+
+function fakeProvider(answers: Answer[], pages: JobListEntry[][] = [[]]) {
+  const sends: number[] = [];
+  const lists: Array<{ at: number; q: JobListQuery }> = [];
   const viapi: ViapiClient = {
     submit: async () => {
-      calls.submits += 1;
-      return submitBehaviour();
+      sends.push(Date.now());
+      const a = answers.shift() ?? { jobId: 'LAST' };
+      if (a instanceof ViapiCallError) throw a;
+      return a;
     },
     getResult: async () => {
       throw new Error('unused');
     },
-    listJobs: async () => {
-      calls.lists += 1;
-      return { total: listed.length, jobs: listed };
+    listJobs: async (q) => {
+      lists.push({ at: Date.now(), q });
+      return { totalPages: pages.length, jobs: pages[q.pageNum - 1] ?? [] };
     },
+    cancelWaiting: async () => undefined,
   };
   const deps = {
     viapi,
-    storage: { signGetUrl: (b: string, k: string) => `http://localhost:1/${b}/${k}?OSSAccessKeyId=x&Expires=9&Signature=${Math.random()}` },
-    now: () => 1_000_000,
-  } as unknown as ActivityDeps; // only what submit touches
-  return { calls, submit: makeSubmit(deps) };
+    storage: { signGetUrl: (b: string, k: string) => `http://localhost:1/${b}/${k}?Signature=x` },
+    now: () => Date.now(),
+    submitsPerSecond: 20, // 50 ms apart, so the test stays quick
+  } as unknown as ActivityDeps; // only what these activities touch
+  return { sends, lists, ...makeSubmit(deps) };
 }
 
-const input: SubmitInput = {
-  workflowId: 'wf',
-  providerSource: { kind: 'oss', bucket: 'b-1', key: 'vsr-tmp/wf/source' },
-  bitRateMbps: 5,
-  notBefore: 999_000,
-  excludeJobIds: [],
-};
-const mine = (jobId: string): JobListEntry => ({
-  jobId,
-  status: 'QUEUING',
-  createdAt: 999_500,
-  videoUrl: 'http://localhost:1/b-1/vsr-tmp/wf/source?OSSAccessKeyId=x&Expires=1&Signature=other',
+const input: ProviderSubmitInput = { providerSource: { kind: 'oss', bucket: 'b-1', key: 'vsr-tmp/wf/source' }, bitRateMbps: 5 };
+const busy = (code = 'Throttling.User', status = 400) => new ViapiCallError('rejected', code, status, code);
+const env = () => new MockActivityEnvironment();
+
+describe('submit to the provider (the lane calls this)', () => {
+  it('submits once and reports the job and when it was sent', async () => {
+    const p = fakeProvider([{ jobId: 'J1' }]);
+    const r: ProviderSubmitOutcome = await env().run(p.submitToProvider, input);
+    assert.equal(r.outcome, 'accepted');
+    assert.equal(r.outcome === 'accepted' && r.jobId, 'J1');
+    assert.equal(p.sends.length, 1);
+    assert.ok(r.sentAt !== undefined && Math.abs(r.sentAt - p.sends[0]) < 50);
+  });
+
+  it('keeps the pace after the lane\'s last submit, and between its own retries of "busy" answers', async () => {
+    const p = fakeProvider([
+      busy(),
+      busy('ServiceUnavailable', 503),
+      new ViapiCallError('not-sent', 'ECONNREFUSED', undefined, 'x'),
+      { jobId: 'J' },
+    ]);
+    const lastSentAt = Date.now();
+    const r: ProviderSubmitOutcome = await env().run(p.submitToProvider, { ...input, lastSentAt });
+    assert.equal(r.outcome, 'accepted');
+    assert.equal(p.sends.length, 4, 'throttling, a 5xx with a code and a refused connection made no job: sent again');
+    // 20/s plus 2% margin: 51 ms apart at least (timers may fire a millisecond early).
+    for (const [i, at] of p.sends.entries()) assert.ok(at - (i === 0 ? lastSentAt : p.sends[i - 1]) >= 50, `send ${i} paced`);
+  });
+
+  it('an answer lost after sending is ambiguous, with the window in which a job may have been made; not retried', async () => {
+    const p = fakeProvider([new ViapiCallError('unknown', 'ECONNRESET', undefined, 'socket hang up'), { jobId: 'never' }]);
+    const before = Date.now();
+    const r: ProviderSubmitOutcome = await env().run(p.submitToProvider, input);
+    assert.equal(r.outcome, 'ambiguous');
+    assert.equal(p.sends.length, 1, 'never sent twice by the activity');
+    if (r.outcome === 'ambiguous') assert.ok(r.from >= before && r.to >= r.from && r.from <= p.sends[0] + 5);
+  });
+
+  it('refusals that retrying cannot fix end it at once, typed', async () => {
+    for (const [err, type] of [
+      [new ViapiCallError('rejected', 'InvalidParameter', 400, 'bad'), 'ProviderRejected'],
+      [new ViapiCallError('rejected', 'InvalidAccessKeyId.NotFound', 404, 'who'), 'ProviderAuth'],
+    ] as const) {
+      const p = fakeProvider([err]);
+      const r: ProviderSubmitOutcome = await env().run(p.submitToProvider, input);
+      assert.equal(r.outcome === 'refused' && r.type, type);
+      assert.equal(p.sends.length, 1);
+    }
+  });
 });
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
-
-describe('submit activity', () => {
-  it('submits once on the first attempt', async () => {
-    const { calls, submit } = fakeProvider(async () => ({ jobId: 'J1' }));
-    assert.deepEqual(await new MockActivityEnvironment().run(submit, input), { jobId: 'J1', reconciled: false });
-    assert.deepEqual(calls, { submits: 1, lists: 0 });
+describe('list provider jobs (the lane reconciles with this)', () => {
+  const entry = (jobId: string, popApiName = 'SuperResolveVideo'): JobListEntry => ({
+    jobId,
+    status: 'QUEUING',
+    popProduct: 'videoenhan',
+    popApiName,
+    createdAt: 0,
   });
 
-  it('on a retry, adopts the job an earlier attempt created instead of paying again', async () => {
-    const { calls, submit } = fakeProvider(async () => ({ jobId: 'NEW' }), [mine('J0')]);
-    assert.deepEqual(await new MockActivityEnvironment({ attempt: 2 }).run(submit, input), { jobId: 'J0', reconciled: true });
-    assert.equal(calls.submits, 0);
+  it('waits out the list rate after the last listing, reads every page, and keeps only SuperResolveVideo jobs', async () => {
+    const p = fakeProvider([], [[entry('A'), entry('X', 'Other')], [entry('B')]]);
+    const lastListAt = Date.now() - LIST_INTERVAL_MS + 300;
+    const r: ListJobsOutput = await env().run(p.listProviderJobs, { from: Date.now() - 2_000, to: Date.now(), lastListAt });
+    assert.deepEqual(r.jobIds, ['A', 'B']);
+    assert.equal(p.lists.length, 2);
+    assert.ok(p.lists[0].at - lastListAt >= LIST_INTERVAL_MS - 5, 'first page waited for the rate');
+    assert.ok(p.lists[1].at - p.lists[0].at >= LIST_INTERVAL_MS - 5, 'second page too');
+    assert.deepEqual(
+      p.lists.map((l) => l.q.pageNum),
+      [1, 2],
+    );
+    assert.equal(r.listedAt, p.lists[1].at);
   });
 
-  it('ignores jobs it already knows about (earlier LIMIT_RETRY_FAILED ones)', async () => {
-    const { calls, submit } = fakeProvider(async () => ({ jobId: 'J2' }), [mine('J0')]);
-    const r = await new MockActivityEnvironment({ attempt: 2 }).run(submit, { ...input, excludeJobIds: ['J0'] });
-    assert.deepEqual(r, { jobId: 'J2', reconciled: false });
-    assert.equal(calls.submits, 1);
+  it('refuses a window the job list no longer reaches (24 hours back), without calling it', async () => {
+    const p = fakeProvider([]);
+    const r: ListJobsOutput = await env().run(p.listProviderJobs, { from: Date.now() - 23.5 * 3600_000, to: Date.now() });
+    assert.deepEqual([r.beyondReach, p.lists.length], [true, 0]);
   });
+});
 
-  it('reconciles an unknown outcome (lost response) before anything else', async () => {
-    const { calls, submit } = fakeProvider(async () => {
-      throw new ViapiCallError('unknown', 'ECONNRESET', undefined, 'socket hang up');
-    }, [mine('J9')]);
-    assert.deepEqual(await new MockActivityEnvironment().run(submit, input), { jobId: 'J9', reconciled: true });
-    assert.equal(calls.submits, 1);
-  });
-
-  it('an unknown outcome with no job found is retryable, and the retry looks again first', async () => {
-    const { submit } = fakeProvider(async () => {
-      throw new ViapiCallError('unknown', 'ETIMEDOUT', undefined, 'timeout');
-    });
-    const f = await failureOf(new MockActivityEnvironment().run(submit, input));
-    assert.equal(f.type, 'SubmitOutcomeUnknown');
-    assert.equal(f.nonRetryable, false);
-  });
-
-  it('retries what surely did not create a job; fails at once on rejections and bad credentials', async () => {
-    const cases: Array<[ViapiCallError, string, boolean]> = [
-      [new ViapiCallError('not-sent', 'ECONNREFUSED', undefined, 'refused'), 'ProviderUnreachable', false],
-      [new ViapiCallError('rejected', 'Throttling.User', 400, 'flow control'), 'ProviderThrottled', false],
-      [new ViapiCallError('rejected', 'ServiceUnavailable', 503, 'down'), 'ProviderUnavailable', false],
-      [new ViapiCallError('rejected', 'InvalidParameter', 400, 'bad'), 'ProviderRejected', true],
-      [new ViapiCallError('rejected', 'InvalidAccessKeyId.NotFound', 404, 'who'), 'ProviderAuth', true],
+describe('VIAPI failures and the shared retry', () => {
+  it('reads a clean refusal, an answer without a code, a gateway timeout and network failures', () => {
+    const cases: Array<[unknown, string, string]> = [
+      [{ statusCode: 400, code: 'Throttling.User' }, 'rejected', 'Throttling.User'],
+      [{ statusCode: 503, code: 'ServiceUnavailable' }, 'rejected', 'ServiceUnavailable'],
+      [{ statusCode: 502, code: 'undefined' }, 'unknown', 'HTTP502'],
+      [{ statusCode: 504, code: 'GatewayTimeout' }, 'unknown', 'GatewayTimeout'],
+      [{ statusCode: 404, code: 'undefined' }, 'rejected', 'HTTP404'],
+      [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'not-sent', 'ECONNREFUSED'],
+      [{ message: 'socket hang up ECONNRESET' }, 'unknown', 'ECONNRESET'],
     ];
-    for (const [error, type, nonRetryable] of cases) {
-      const { submit } = fakeProvider(async () => {
-        throw error;
-      });
-      const f = await failureOf(new MockActivityEnvironment().run(submit, input));
-      assert.equal(f.type, type, error.code);
-      assert.equal(f.nonRetryable, nonRetryable, error.code);
+    for (const [err, outcome, code] of cases) {
+      const e = classifyViapiError(err);
+      assert.deepEqual([e.outcome, e.code], [outcome, code], JSON.stringify(err));
     }
   });
 
-  it('identifies signed URLs by object, not by signature', () => {
-    assert.equal(
-      sourceIdentity('http://h:1/b/k?OSSAccessKeyId=a&Expires=1&Signature=x'),
-      sourceIdentity('http://h:1/b/k?OSSAccessKeyId=a&Expires=2&Signature=y'),
+  it('writes and reads the job list times in Beijing time, to the second', () => {
+    const t = Date.UTC(2026, 0, 2, 16, 4, 5);
+    assert.equal(toBeijingTime(t), '2026-01-03 00:04:05');
+    assert.equal(fromBeijingTime('2026-01-03 00:04:05'), t);
+    assert.ok(Number.isNaN(fromBeijingTime('2026-01-03T00:04:05Z')));
+  });
+
+  it('retries transient answers at once with a short jittered backoff, and gives up after its budget', async () => {
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 9].map((n) => backoffMs(n, 1)),
+      [100, 200, 400, 800, 1600, 2000, 2000],
     );
-    assert.notEqual(sourceIdentity('https://h/v.mp4?token=1'), sourceIdentity('https://h/v.mp4?token=2'));
+    assert.equal(backoffMs(0, 0), 50, 'jitter takes off up to half');
+    let calls = 0;
+    const r = await retryTransient(async () => {
+      if (++calls < 4) throw Object.assign(new Error('InternalError'), { status: 500 });
+      return 'ok';
+    });
+    assert.deepEqual([r, calls], ['ok', 4]);
+    calls = 0;
+    await assert.rejects(
+      retryTransient(
+        async () => {
+          calls += 1;
+          throw busy('ServiceUnavailable', 503);
+        },
+        { budgetMs: 250 },
+      ),
+      (e: ViapiCallError) => e.code === 'ServiceUnavailable',
+    );
+    assert.ok(calls >= 2 && calls <= 4, `${calls} tries in 250 ms`);
+    assert.ok(TRANSIENT_RETRY.maxDelayMs < 15_000, 'each wait stays far below the heartbeat timeout');
+  });
+
+  it('counts as transient: 5xx and throttling answers, network failures; not client errors', () => {
+    assert.ok(isTransient(busy()));
+    assert.ok(isTransient(busy('InternalError', 500)));
+    assert.ok(isTransient(new ViapiCallError('unknown', 'ECONNRESET', undefined, 'x')));
+    assert.ok(isTransient({ status: 503 }) && isTransient({ status: -1 }) && isTransient({ status: -2 }));
+    assert.ok(isTransient(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } })));
+    assert.ok(!isTransient(busy('InvalidParameter', 400)));
+    assert.ok(!isTransient({ status: 404 }) && !isTransient({ status: 403 }));
+    assert.ok(!isTransient(new Error('bug')));
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { JobTimeModel, makeJobTimes } from '../../activities/jobTimes';
 import type { SuperResolveInput } from '../../workflows/contract';
 import { superResolveVideo } from '../../workflows/superResolve';
-import { FakeActivities } from '../harness/fakeActivities';
+import { FakeActivities, replyFromLane } from '../harness/fakeActivities';
 import { stubSuite, type Activities } from '../harness/workflowEnv';
 
 const INPUT: SuperResolveInput = {
@@ -24,9 +24,9 @@ describe('learned poll schedule in the workflow', () => {
     const pollsAt: number[] = [];
     const fake = new FakeActivities({
       ...estimate,
-      submitJob: async () => {
+      requestSubmit: async (request) => {
         submittedAt = await suite.env.currentTimeMs();
-        return { jobId: 'J1', reconciled: false };
+        await replyFromLane(request, { requestId: request.requestId, jobId: 'J1' });
       },
       pollJob: async () => {
         const now = await suite.env.currentTimeMs();

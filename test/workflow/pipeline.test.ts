@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { SubmitInput } from '../../activities/types';
 import type { Compensation } from '../../workflows/compensations';
 import { ErrorTypes, type Stage, type SuperResolveInput, type SuperResolveResult } from '../../workflows/contract';
 import { progressQuery, transferProgressSignal } from '../../workflows/signals';
 import { superResolveVideo } from '../../workflows/superResolve';
+import type { SubmitRequest } from '../../workflows/submitLaneContract';
 import { FakeActivities } from '../harness/fakeActivities';
 import { blockUntilCancelled, gate, rootCause, stubSuite, untilEvent, userFailure } from '../harness/workflowEnv';
 
@@ -51,7 +51,7 @@ describe('superResolveVideo workflow', () => {
     assert.deepEqual(fake.names(), [
       'validateInput',
       'uploadSource',
-      'submitJob',
+      'requestSubmit',
       'pollJob',
       'pollJob',
       'pollJob',
@@ -61,7 +61,7 @@ describe('superResolveVideo workflow', () => {
     ]);
     assert.equal(result?.jobId, 'J1');
     assert.deepEqual([result?.width, result?.height, result?.bitRateBps], [1280, 720, 3_000_000]);
-    assert.equal(fake.inputsOf<SubmitInput>('submitJob')[0].bitRateMbps, 3);
+    assert.equal(fake.inputsOf<SubmitRequest>('requestSubmit')[0].bitRateMbps, 3);
     assert.ok((result?.timings.polling ?? 0) > 0, 'polling time counted');
   });
 
@@ -70,7 +70,7 @@ describe('superResolveVideo workflow', () => {
     fake.providerSource = URL_SOURCE;
     const { result } = await run(fake, { ...INPUT, source: URL_SOURCE });
     assert.ok(result);
-    assert.deepEqual(fake.names(), ['validateInput', 'submitJob', 'pollJob', 'pollJob', 'downloadResult']);
+    assert.deepEqual(fake.names(), ['validateInput', 'requestSubmit', 'pollJob', 'pollJob', 'downloadResult']);
   });
 
   it('fails a user error at validation without uploading, submitting or undoing anything', async () => {
@@ -100,15 +100,16 @@ describe('superResolveVideo workflow', () => {
   }
 
   for (const type of [ErrorTypes.ProviderRejected, ErrorTypes.ProviderAuth]) {
-    it(`fails at once when the submit is refused with ${type}, undoing the upload`, async () => {
-      const fake = new FakeActivities({
-        submitJob: async () => {
-          throw userFailure(type, 'refused');
-        },
-      });
+    it(`fails at once when the lane answers that the submit was refused with ${type}, undoing the upload`, async () => {
+      const fake = new FakeActivities();
+      fake.laneReply = (r) => ({ requestId: r.requestId, error: { type, message: 'refused' } });
       const { error } = await run(fake);
       assert.equal(failureType(error), type);
-      assert.deepEqual(fake.names(), ['validateInput', 'uploadSource', 'submitJob', 'removeTemporaryObjects']);
+      assert.deepEqual(
+        fake.names(),
+        ['validateInput', 'uploadSource', 'requestSubmit', 'removeTemporaryObjects'],
+        'no job: nothing to cancel',
+      );
     });
   }
 
@@ -123,18 +124,17 @@ describe('superResolveVideo workflow', () => {
     assert.equal(fake.count('pollJob'), 1, 'not retried');
   });
 
-  it('resubmits after LIMIT_RETRY_FAILED once the delay has passed, never adopting the earlier job', async () => {
+  it('resubmits after LIMIT_RETRY_FAILED once the delay has passed, as a new request', async () => {
     const fake = new FakeActivities();
     fake.jobs = [['LIMIT_RETRY_FAILED'], ['PROCESSING', 'PROCESS_SUCCESS']];
-    const started = await suite.env.currentTimeMs();
     const { result } = await run(fake, { ...INPUT, resubmitDelayMs: 120_000 });
     assert.equal(result?.jobId, 'J2');
-    const submits = fake.inputsOf<SubmitInput>('submitJob');
-    assert.deepEqual(
-      submits.map((s) => s.excludeJobIds),
-      [[], ['J1']],
-    );
-    assert.ok(submits[1].notBefore - started >= 120_000, 'the resubmit waited for the delay');
+    const submits = fake.calls.filter((c) => c.name === 'requestSubmit');
+    const [first, second] = submits.map((c) => (c.input as SubmitRequest).requestId);
+    assert.match(first, /-1$/);
+    assert.equal(second, first.replace(/-1$/, '-2'), 'a new request id: the lane makes a new job');
+    const polled = fake.calls.filter((c) => c.name === 'pollJob')[0].scheduledAt;
+    assert.ok(submits[1].scheduledAt - polled >= 120_000, 'the resubmit waited for the delay');
   });
 
   it('gives up with ProviderRetryLimit after the allowed resubmits', async () => {
@@ -142,8 +142,9 @@ describe('superResolveVideo workflow', () => {
     fake.jobs = [['LIMIT_RETRY_FAILED']];
     const { error } = await run(fake, { ...INPUT, maxResubmits: 2 });
     assert.equal(failureType(error), ErrorTypes.ProviderRetryLimit);
-    assert.equal(fake.count('submitJob'), 3);
+    assert.equal(fake.count('requestSubmit'), 3);
     assert.equal(fake.names().at(-1), 'removeTemporaryObjects');
+    assert.equal(fake.count('cancelJob'), 0, 'an ended job is not cancelled');
   });
 
   it('fails with DeadlineExceeded when the job outlasts the deadline, cleaning up', async () => {
@@ -154,7 +155,47 @@ describe('superResolveVideo workflow', () => {
     assert.equal(failureType(error), ErrorTypes.DeadlineExceeded);
     assert.match(rootCause(error).message ?? '', /during polling/);
     assert.ok(fake.count('pollJob') > 5, 'polled until the deadline');
-    assert.equal(fake.names().at(-1), 'removeTemporaryObjects');
+    assert.deepEqual(fake.names().slice(-2), ['cancelJob', 'removeTemporaryObjects']);
+  });
+
+  for (const [status, told] of [
+    ['QUEUING', /provider job J1 was cancelled while it waited \(not billed\)/],
+    ['PROCESSING', /provider job J1 was already PROCESSING: the provider finishes it \(billed\), vsr discards its output/],
+  ] as const) {
+    it(`past its deadline while the job is ${status}: cancels what still waits, says what became of the job`, async () => {
+      const fake = new FakeActivities();
+      fake.jobs = [[status]];
+      fake.cancelStatus = status === 'QUEUING' ? 'JOB_CANCELED' : 'PROCESSING';
+      const deadline = new Date((await suite.env.currentTimeMs()) + 10 * 60_000).toISOString();
+      const { error } = await run(fake, { ...INPUT, deadline });
+      assert.equal(failureType(error), ErrorTypes.DeadlineExceeded);
+      assert.match(rootCause(error).message ?? '', told);
+      assert.deepEqual(fake.inputsOf('cancelJob'), [{ jobId: 'J1' }]);
+      assert.deepEqual(fake.names().slice(-2), ['cancelJob', 'removeTemporaryObjects']);
+    });
+  }
+
+  it('past its deadline while its request waits in the lane: withdraws the request', async () => {
+    const fake = new FakeActivities();
+    fake.laneReply = () => undefined;
+    const deadline = new Date((await suite.env.currentTimeMs()) + 60_000).toISOString();
+    const { error } = await run(fake, { ...INPUT, deadline });
+    assert.equal(failureType(error), ErrorTypes.DeadlineExceeded);
+    assert.match(rootCause(error).message ?? '', /during submitting/);
+    const [request] = fake.inputsOf<SubmitRequest>('requestSubmit');
+    assert.deepEqual(fake.inputsOf('withdrawSubmit'), [{ requestId: request.requestId }]);
+    assert.deepEqual(fake.names().slice(-2), ['withdrawSubmit', 'removeTemporaryObjects']);
+  });
+
+  it('repeats its request when the lane has not answered for 10 minutes (a restarted lane learns of it)', async () => {
+    const fake = new FakeActivities();
+    fake.laneReply = (r, n) => (n === 1 ? undefined : { requestId: r.requestId, jobId: 'J7' });
+    const { result } = await run(fake);
+    assert.equal(result?.jobId, 'J7');
+    const requests = fake.calls.filter((c) => c.name === 'requestSubmit');
+    assert.equal(requests.length, 2);
+    assert.equal((requests[0].input as SubmitRequest).requestId, (requests[1].input as SubmitRequest).requestId, 'the same request');
+    assert.ok(requests[1].scheduledAt - requests[0].scheduledAt >= 10 * 60_000);
   });
 
   it('undoes newest-first: the partial output, then the temporary upload', async () => {
@@ -200,7 +241,7 @@ describe('superResolveVideo workflow', () => {
     });
     assert.notEqual(outcome.runId, outcome.first, 'the result came from a later run');
     assert.deepEqual([outcome.progress.pollCount, outcome.progress.submits, outcome.progress.stage], [6, 1, 'done']);
-    assert.equal(fake.count('submitJob'), 1, 'the job carried over: not submitted again');
+    assert.equal(fake.count('requestSubmit'), 1, 'the job carried over: not submitted again');
     assert.equal(fake.names().at(-1), 'removeTemporaryObjects', 'the saga carried over');
     assert.ok((outcome.result.timings.uploading ?? 0) >= 0 && 'validating' in outcome.result.timings, 'first-run timings carried');
   });
@@ -227,26 +268,49 @@ describe('superResolveVideo workflow', () => {
     });
   });
 
-  it('cancelled while waiting between polls: ends CANCELLED after removing the temporary upload', async () => {
-    const polled = gate();
-    const fake = new FakeActivities({
-      pollJob: async () => {
-        polled.open();
-        return { status: 'PROCESSING' };
-      },
+  for (const [status, told] of [
+    ['QUEUING', /provider job J1 was cancelled while it waited \(not billed\)/],
+    ['PROCESSING', /provider job J1 was already PROCESSING: the provider finishes it \(billed\), vsr discards its output/],
+  ] as const) {
+    it(`cancelled between polls while the job is ${status}: cancels what still waits, removes the upload, tells the user`, async () => {
+      const polled = gate();
+      const fake = new FakeActivities({
+        pollJob: async () => {
+          polled.open();
+          return { status };
+        },
+      });
+      fake.cancelStatus = status === 'QUEUING' ? 'JOB_CANCELED' : 'PROCESSING';
+      const progress = await suite.workers.run(fake.activities(), async (taskQueue) => {
+        // Time stands still unless a test lets it move: skip just past the first poll's timer, then cancel in the second.
+        const handle = await start(taskQueue);
+        await untilEvent(handle, (e) => Boolean(e.timerStartedEventAttributes));
+        await suite.env.sleep('3s');
+        await polled.wait;
+        await untilEvent(handle, (e) => Boolean(e.timerStartedEventAttributes), 2);
+        await handle.cancel();
+        assert.equal(rootCause(await handle.result().catch((e: unknown) => e)).name, 'CancelledFailure');
+        return handle.query(progressQuery);
+      });
+      assert.equal(fake.count('pollJob'), 1, 'cancelled in the timer, before a second poll');
+      assert.deepEqual(fake.inputsOf('cancelJob'), [{ jobId: 'J1' }]);
+      assert.deepEqual(fake.names().slice(-2), ['cancelJob', 'removeTemporaryObjects']);
+      assert.match(progress.error ?? '', told);
     });
+  }
+
+  it('cancelled while its request waits in the lane: withdraws it (nothing sent, nothing paid)', async () => {
+    const fake = new FakeActivities();
+    fake.laneReply = () => undefined;
     await suite.workers.run(fake.activities(), async (taskQueue) => {
-      // Time stands still unless a test lets it move: skip just past the first poll's timer, then cancel in the second.
       const handle = await start(taskQueue);
-      await untilEvent(handle, (e) => Boolean(e.timerStartedEventAttributes));
-      await suite.env.sleep('3s');
-      await polled.wait;
-      await untilEvent(handle, (e) => Boolean(e.timerStartedEventAttributes), 2);
+      await untilEvent(handle, (e) => Boolean(e.activityTaskCompletedEventAttributes), 3);
       await handle.cancel();
       assert.equal(rootCause(await handle.result().catch((e: unknown) => e)).name, 'CancelledFailure');
     });
-    assert.equal(fake.count('pollJob'), 1, 'cancelled in the timer, before a second poll');
-    assert.equal(fake.names().at(-1), 'removeTemporaryObjects');
+    const [request] = fake.inputsOf<SubmitRequest>('requestSubmit');
+    assert.deepEqual(fake.inputsOf('withdrawSubmit'), [{ requestId: request.requestId }]);
+    assert.deepEqual(fake.names().slice(-2), ['withdrawSubmit', 'removeTemporaryObjects']);
   });
 });
 
@@ -260,9 +324,9 @@ describe('superResolveVideo workflow, cancelled during each activity', () => {
   const undone: Record<string, string[]> = {
     uploadSource: ['removeTemporaryObjects'],
     downloadResult: ['removePartialOutput', 'removeTemporaryObjects'],
-    pollJob: ['removeTemporaryObjects'],
+    pollJob: ['cancelJob', 'removeTemporaryObjects'],
     validateInput: [],
-    submitJob: ['removeTemporaryObjects'],
+    requestSubmit: ['withdrawSubmit', 'removeTemporaryObjects'],
   };
   for (const [activity, undos] of Object.entries(undone)) {
     it(`cancelled during ${activity}: ends CANCELLED after undoing ${undos.join(', ') || 'nothing'}`, async () => {

@@ -66,7 +66,6 @@ export async function localcloudCommand(argv: string[]): Promise<number> {
     engine,
     submitsPerSecond: intFlag(p, 'submits-per-second', 0, 10_000),
     maxParallelJobs: intFlag(p, 'parallel', 1, 64),
-    legacyVideoenhanJobList: true, // remove when the product reconciles through viapi 2023-01-17
   });
   const { viapiEndpoint, ossEndpoint, adminEndpoint, adminToken } = cloud;
   // One JSON line: what a client needs (the stand-in's fixed local key, not a real secret; the admin token is per run).

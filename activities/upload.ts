@@ -51,7 +51,7 @@ export function makeUpload(deps: ActivityDeps) {
     let sent = checkpoint.parts.reduce((sum, p) => sum + partBytes(p.number), 0);
     let failure: Error | undefined;
     // A few parts in flight at once: one connection alone waits on each part's round trip and the server's hashing.
-    const lane = async (): Promise<void> => {
+    const sendParts = async (): Promise<void> => {
       for (let n = todo.shift(); n !== undefined && failure === undefined; n = todo.shift()) {
         ctx.cancellationSignal.throwIfAborted();
         const start = (n - 1) * partSize;
@@ -66,7 +66,7 @@ export function makeUpload(deps: ActivityDeps) {
     };
     await Promise.all(
       Array.from({ length: PARTS_IN_FLIGHT }, () =>
-        lane().catch((err: unknown) => {
+        sendParts().catch((err: unknown) => {
           failure ??= err instanceof Error ? err : new Error(String(err));
         }),
       ),

@@ -86,7 +86,7 @@ export function run(o: BenchOptions): Promise<BenchReport> {
             sha256: '0'.repeat(64),
             facts: { ...SOURCE_FACTS, width: input.expectedWidth, height: input.expectedHeight },
           }),
-          removeTemporaryObjects: async () => ({ objects: 0, uploads: 0 }),
+          removeTemporaryObjects: async () => ({ objects: 0, uploads: 0, skipped: 0 }),
           estimateJobTime: learned ? jobTimes.estimateJobTime : async () => ({ estimateMs: undefined }),
           recordJobTime: jobTimes.recordJobTime,
         };

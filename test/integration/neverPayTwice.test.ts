@@ -124,6 +124,25 @@ describe('never paying twice, on the real API shapes', () => {
     );
   });
 
+  it('one source at 5 and at 20 Mbps, both submit answers lost: two jobs, each at its own bitrate, never one shared', async () => {
+    const jobsBefore = new Set(stack.cloud.jobs.all().map((j) => j.jobId));
+    stack.cloud.faults.dropSubmitResponses = 2;
+    try {
+      const inputs = [job(clips[2], 5), job(clips[2], 20)];
+      const handles = await Promise.all(inputs.map((input) => stack.vsr.start(input)));
+      const [a, b] = await Promise.all(handles.map((h) => stack.vsr.result(h.workflowId)));
+      assert.notEqual(a.jobId, b.jobId, 'each request has a job of its own');
+      assert.equal(stack.cloud.jobs.get(a.jobId)?.bitRate, 5);
+      assert.equal(stack.cloud.jobs.get(b.jobId)?.bitRate, 20);
+      const newJobs = stack.cloud.jobs.all().filter((j) => !jobsBefore.has(j.jobId));
+      assert.equal(newJobs.length, 2, 'no job beyond one per request');
+      const [sizeA, sizeB] = inputs.map((i) => fs.statSync((i.destination as { path: string }).path).size);
+      assert.ok(sizeB > sizeA, `the 20 Mbps output (${sizeB} bytes) is larger than the 5 Mbps one (${sizeA} bytes)`);
+    } finally {
+      stack.cloud.faults.dropSubmitResponses = 0;
+    }
+  });
+
   it('keeps the account pace with a queue of requests: submits about 1/rate apart, no Throttling.User', async () => {
     const before = { ...calls, accepted: calls.acceptedAt.length };
     const handles = await Promise.all(clips.map((c) => stack.vsr.start(job(c, 3))));

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { ProviderName } from '../workflows/contract';
 import type { OutputRoot } from './destination';
+import type { JobTimeModel } from './jobTimes';
 import type { UrlPolicy } from './net/guardedHttp';
 import type { ObjectStorage } from './provider/oss';
 import type { ViapiClient } from './provider/viapi';
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   progressIntervalMs?: number;
   /** Multipart part size in bytes (at least 100 KiB); default 8 MiB. */
   partSize?: number;
+  /** What this worker learned about the provider's job durations; a fresh model when absent. */
+  jobTimes?: JobTimeModel;
   /** Temporal client: batch activities look up earlier runs of an item; pipelines reach the submit lane. */
   temporal?: Client;
   /**

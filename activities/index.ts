@@ -4,6 +4,7 @@ import { makeCleanup } from './cleanup';
 import type { ActivityDeps } from './deps';
 import { makeDownload } from './download';
 import { heartbeating } from './heartbeat';
+import { makeJobTimes } from './jobTimes';
 import { makeLane } from './lane';
 import { makeCancel, makePoll } from './poll';
 import { makeSubmit } from './submit';
@@ -13,6 +14,7 @@ import { makeValidate } from './validate';
 export function createActivities(deps: ActivityDeps) {
   const cleanup = makeCleanup(deps);
   const batch = makeBatchActivities(deps);
+  const jobTimes = makeJobTimes(deps.jobTimes);
   const lane = makeLane(deps);
   const submit = makeSubmit(deps);
   return {
@@ -27,6 +29,9 @@ export function createActivities(deps: ActivityDeps) {
     withdrawSubmit: heartbeating(lane.withdrawSubmit),
     pollJob: heartbeating(makePoll(deps)),
     cancelJob: heartbeating(makeCancel(deps)),
+    // Local activities (in memory, no heartbeat needed): the poll schedule's estimate of a job's duration.
+    estimateJobTime: jobTimes.estimateJobTime,
+    recordJobTime: jobTimes.recordJobTime,
     removeTemporaryObjects: heartbeating(cleanup.removeTemporaryObjects),
     removePartialOutput: heartbeating(cleanup.removePartialOutput),
     listBatchItems: heartbeating(batch.listBatchItems),

@@ -4,7 +4,8 @@ import type { ActivityDeps } from './deps';
 import type { TransferProgress } from './types';
 
 export class TransferReporter {
-  private lastReport = 0;
+  /** Starts at the transfer's start: a transfer shorter than one interval sends no report at all. */
+  private lastReport = Date.now();
   private lastDetails: unknown;
   constructor(
     private readonly deps: ActivityDeps,
@@ -13,13 +14,16 @@ export class TransferReporter {
     private readonly bytesTotal: number,
   ) {}
 
-  /** Heartbeats every call (cheap: the SDK throttles); reports to the workflow at most every interval, and at the end. */
+  /**
+   * Heartbeats every call (cheap: the SDK throttles); reports to the workflow once per interval. No report at the
+   * start or the end: each is a signal, so a workflow task and four history events, and the stage that follows
+   * the transfer says it finished.
+   */
   update(bytesDone: number, details: unknown): void {
     this.lastDetails = details;
     Context.current().heartbeat(details);
     const now = Date.now();
-    const final = bytesDone >= this.bytesTotal;
-    if (!final && now - this.lastReport < (this.deps.progressIntervalMs ?? 2000)) return;
+    if (now - this.lastReport < (this.deps.progressIntervalMs ?? 2000)) return;
     this.lastReport = now;
     // Progress is advisory: a lost report must never fail the transfer.
     this.deps.reportProgress(this.workflowId, { stage: this.stage, bytesDone, bytesTotal: this.bytesTotal }).catch(() => undefined);

@@ -17,7 +17,7 @@ import { RateLimiter } from './rateLimiter';
 import { createActions } from './viapi/actions';
 import { JobRunner } from './viapi/jobRunner';
 import { JobStore } from './viapi/jobStore';
-import { createViapiServer } from './viapi/server';
+import { createViapiServer, type ViapiStats } from './viapi/server';
 import { RequestGuard } from './viapi/signature';
 import type { Lookup } from './viapi/sourceFetch';
 
@@ -29,7 +29,7 @@ export interface LocalCloudOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   bucket?: string;
-  /** An engine, or its name; default: $VSR_ENGINE, else the learned engine. */
+  /** An engine, or its name; default: $VSR_ENGINE, else the learned engine; `zero` for load tests. */
   engine?: Engine | EngineName;
   maxParallelJobs?: number;
   submitsPerSecond?: number;
@@ -65,6 +65,7 @@ export interface LocalCloud extends LocalCloudEndpoints {
   jobs: JobStore;
   objects: ObjectStore;
   ossStats: OssStats;
+  viapiStats: ViapiStats;
   /** The live allow-list of loopback VideoUrl sources (tests add the servers they start). */
   allowLoopbackSources: string[];
   billableJobs(): number;
@@ -123,7 +124,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
 
   const allowLoopbackSources = [...(opts.allowLoopbackSources ?? [])];
   let viapiPort = 0;
-  const engine = typeof opts.engine === 'object' ? opts.engine : createEngine(opts.engine ?? engineNameFrom(undefined));
+  const viapiStats: ViapiStats = { calls: {}, errors: {} };
+  const engine = typeof opts.engine === 'object' ? opts.engine : createEngine(opts.engine ?? engineNameFrom(undefined), workDir);
   const runner = new JobRunner({
     store: jobs,
     objects,
@@ -155,7 +157,13 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
       submitLimiter: new RateLimiter(opts.submitsPerSecond ?? 2),
       results: { ossEndpoint, bucket: RESULTS_BUCKET, accessKeyId: providerKey.id, secret: providerKey.secret },
     }),
-    admin: createAdmin({ token: adminToken, faults, clock, billing: () => ({ billableJobs: jobs.billableCount(), oss: ossStats }) }),
+    admin: createAdmin({
+      token: adminToken,
+      faults,
+      clock,
+      billing: () => ({ billableJobs: jobs.billableCount(), oss: ossStats, viapi: viapiStats }),
+    }),
+    stats: viapiStats,
   });
   viapiPort = await listen(viapiServer, opts.viapiPort ?? 0);
   runner.resume();
@@ -175,6 +183,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     jobs,
     objects,
     ossStats,
+    viapiStats,
     allowLoopbackSources,
     billableJobs: () => jobs.billableCount(),
     idle: () => runner.idle(),

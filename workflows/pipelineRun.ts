@@ -13,7 +13,15 @@ import {
   type SuperResolveResult,
   type VideoFacts,
 } from './contract';
-import { MAX_RESUBMITS, POLLS_PER_RUN, RESUBMIT_DELAY_MS } from './pollSchedule';
+import {
+  afterPoll,
+  MAX_RESUBMITS,
+  nextPollDelayMs,
+  POLLS_PER_RUN,
+  RESUBMIT_DELAY_MS,
+  submittedClock,
+  type PollClock,
+} from './pollSchedule';
 import { VSR_STAGE } from './searchAttributes';
 
 type Timings = SuperResolveResult['timings'];
@@ -28,6 +36,8 @@ export interface CarriedState {
   submits: number;
   timings: Timings;
   compensations: Compensation[];
+  /** Absent in runs carried by versions before the learned poll schedule. */
+  pollClock?: PollClock;
 }
 
 export class PipelineRun {
@@ -46,6 +56,8 @@ export class PipelineRun {
   submits: number;
   /** Polls in this workflow run, the history budget's counter (restarts after continue-as-new). */
   pollsThisRun = 0;
+  /** What the poll schedule knows about the job in hand. */
+  pollClock?: PollClock;
   readonly limits: { pollsPerRun: number; resubmitDelayMs: number; maxResubmits: number };
   private stage: Stage;
   private stageStarted = Date.now();
@@ -69,6 +81,7 @@ export class PipelineRun {
     this.resubmits = carried?.resubmits ?? 0;
     this.pollCount = carried?.pollCount ?? 0;
     this.submits = carried?.submits ?? 0;
+    this.pollClock = carried ? (carried.pollClock ?? submittedClock(Date.now())) : undefined;
     this.deadline = input.deadline ? Date.parse(input.deadline) : undefined;
     this.limits = {
       pollsPerRun: Math.max(1, input.pollsPerRun ?? POLLS_PER_RUN),
@@ -144,12 +157,24 @@ export class PipelineRun {
     this.jobId = jobId;
     this.submits += 1;
     for (const c of this.saga) if (c.kind === 'cancelSubmit' && c.requestId === this.request?.requestId) c.jobId = jobId;
+    this.pollClock = submittedClock(Date.now(), this.pollClock?.estimateMs); // a resubmitted job keeps the estimate
+  }
+
+  /** The worker's estimate of the job's processing time (undefined: it has none yet). */
+  estimated(estimateMs: number | undefined): void {
+    if (this.pollClock) this.pollClock = { ...this.pollClock, estimateMs };
+  }
+
+  /** How long to wait before the next poll (workflows/pollSchedule.ts). */
+  nextPollDelayMs(random: number): number {
+    return nextPollDelayMs(this.pollClock ?? submittedClock(Date.now()), Date.now(), random);
   }
 
   polled(status: JobStatus): void {
     this.pollCount += 1;
     this.pollsThisRun += 1;
     this.providerStatus = status;
+    if (this.pollClock) this.pollClock = afterPoll(this.pollClock, status, Date.now());
     // An ended job cannot be cancelled: its undo goes.
     if (status !== 'QUEUING' && status !== 'PROCESSING') this.dropUndo('cancelSubmit');
   }
@@ -186,6 +211,7 @@ export class PipelineRun {
       submits: this.submits,
       timings: this.timings,
       compensations: this.saga,
+      pollClock: this.pollClock,
     };
   }
 }

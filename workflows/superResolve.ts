@@ -9,20 +9,23 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { JobShape } from '../activities/jobTimes';
 import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
-import { ErrorTypes, type JobStatus, type SuperResolveInput, type SuperResolveResult } from './contract';
+import { ErrorTypes, type JobStatus, type SuperResolveInput, type SuperResolveResult, type VideoFacts } from './contract';
 import { innermostCause } from './failureMessage';
 import { temporaryPrefix } from './locations';
 import { PipelineRun, type CarriedState } from './pipelineRun';
-import { pollDelayMs } from './pollSchedule';
+import { observedProcessingMs } from './pollSchedule';
 import { VSR_PROVIDER } from './searchAttributes';
 import { progressQuery, submitReplySignal, transferProgressSignal } from './signals';
 import type { SubmitReply } from './submitLaneContract';
@@ -107,6 +110,15 @@ const { downloadResult } = proxyActivities<Activities>({
   },
 });
 
+// The worker's estimate of a job's duration, which the poll schedule polls around: asked after submit, told
+// after success. Local activities (a marker each, no task round trip); advisory, so a failure is not retried.
+const { estimateJobTime, recordJobTime } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  retry: { maximumAttempts: 1 },
+});
+/** Runs started before the learned schedule replay without its local activities. */
+const LEARNED_POLL_SCHEDULE = 'learned-poll-schedule';
+
 const { removeTemporaryObjects, removePartialOutput } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '15s',
@@ -171,13 +183,14 @@ async function submit(run: PipelineRun): Promise<void> {
 
 /** Durable-timer polling: a timer, then a short poll activity, backing off to a cap; resubmits; continue-as-new. */
 async function awaitResult(run: PipelineRun): Promise<void> {
+  if (run.pollClock?.estimateMs === undefined) await estimateJob(run);
   for (;;) {
     run.checkDeadline();
-    await sleep(Math.max(1, Math.min(run.msUntilDeadline(), pollDelayMs(run.pollsThisRun, Math.random()))));
+    await sleep(Math.max(1, Math.min(run.msUntilDeadline(), run.nextPollDelayMs(Math.random()))));
     const jobId = run.jobId as string;
     const polled = await pollJob({ jobId });
     run.polled(polled.status);
-    if (polled.status === 'PROCESS_SUCCESS') return;
+    if (polled.status === 'PROCESS_SUCCESS') return await learnJobTime(run);
     if (polled.status === 'LIMIT_RETRY_FAILED') {
       await resubmitLater(run);
       continue;
@@ -187,6 +200,24 @@ async function awaitResult(run: PipelineRun): Promise<void> {
     if (run.pollsThisRun >= run.limits.pollsPerRun || workflowInfo().continueAsNewSuggested)
       await continueAsNew<typeof superResolveVideo>(run.input, run.carry());
   }
+}
+
+/** Asks the worker how long the job should take, so polls gather around its expected finish. */
+async function estimateJob(run: PipelineRun): Promise<void> {
+  if (!run.facts || !patched(LEARNED_POLL_SCHEDULE)) return;
+  const { estimateMs } = await estimateJobTime({ shape: jobShape(run.facts) }).catch(() => ({ estimateMs: undefined }));
+  run.estimated(estimateMs);
+}
+
+/** Tells the worker how long the job took (as far as polling could see), for the next estimates. */
+async function learnJobTime(run: PipelineRun): Promise<void> {
+  if (!run.facts || !run.pollClock || !patched(LEARNED_POLL_SCHEDULE)) return;
+  const processingMs = observedProcessingMs(run.pollClock, Date.now());
+  await recordJobTime({ shape: jobShape(run.facts), processingMs }).catch(() => undefined);
+}
+
+function jobShape({ durationSeconds, width, height }: VideoFacts): JobShape {
+  return { durationSeconds, width, height };
 }
 
 /** The provider asked to submit again later: wait, then resubmit, a bounded number of times. */

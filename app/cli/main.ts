@@ -28,7 +28,7 @@ const USAGE = `vsr: durable video super-resolution on Temporal
                        /metrics, /healthz and /readyz there (or VSR_METRICS_ADDRESS)
   vsr dev [--data DIR] [--port N] [--ui-port N] [--engine neural|lanczos|fast]
                        Temporal dev server + Web UI + local stand-in + worker, in the foreground
-  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast]
+  vsr localcloud [--data DIR] [--viapi-port N] [--oss-port N] [--engine neural|lanczos|fast|zero]
                        the local Alibaba Cloud stand-in alone; prints its endpoints as JSON
   vsr codec-server [--port N] [--host H] [--origin URL]
                        decrypts payloads (VSR_PAYLOAD_KEY) for the Temporal Web UI's codec endpoint

@@ -1,9 +1,13 @@
 // The engines the stand-in can run, by name: one place decides the names, the default and the variable.
+import os from 'node:os';
+import path from 'node:path';
 import type { Engine } from './engine';
 import { FfmpegEngine } from './ffmpegEngine';
 import { NeuralEngine } from './neuralEngine';
+import { ZeroWorkEngine } from './zeroWorkEngine';
 
-export const ENGINE_NAMES = ['neural', 'lanczos', 'fast'] as const;
+/** `zero`: no per-frame work, for load tests (zeroWorkEngine.ts). */
+export const ENGINE_NAMES = ['neural', 'lanczos', 'fast', 'zero'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 /** The learned engine: meets the speed bar on 2 cores (README "Engines"). */
 export const DEFAULT_ENGINE: EngineName = 'neural';
@@ -22,7 +26,8 @@ export function engineNameFrom(flag: string | undefined, env: NodeJS.ProcessEnv 
   return value;
 }
 
-export function createEngine(name: EngineName): Engine {
+/** `workDir`: where an engine may keep files between jobs (the stand-in's work folder, emptied on start). */
+export function createEngine(name: EngineName, workDir = os.tmpdir()): Engine {
   switch (name) {
     case 'neural':
       return new NeuralEngine();
@@ -30,5 +35,7 @@ export function createEngine(name: EngineName): Engine {
       return new FfmpegEngine('quality');
     case 'fast':
       return new FfmpegEngine('fast');
+    case 'zero':
+      return new ZeroWorkEngine(path.join(workDir, 'zero-work'));
   }
 }

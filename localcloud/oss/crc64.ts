@@ -93,3 +93,37 @@ export class Crc64 {
 export function crc64(data: Uint8Array): string {
   return new Crc64().update(data).digest();
 }
+
+// Combining: the CRC of A followed by B from the CRCs of A and B and B's length (zlib's crc32_combine, in 64 bits),
+// so completing a multipart upload need not read its bytes again. Operators are 64x64 GF(2) matrices, one per
+// power of two of appended zero bytes, squared once and kept.
+const POLY = (BigInt(POLY_HI) << 32n) | BigInt(POLY_LO);
+type Gf2Matrix = bigint[];
+
+function times(mat: Gf2Matrix, vec: bigint): bigint {
+  let sum = 0n;
+  for (let i = 0; vec !== 0n; i++, vec >>= 1n) if (vec & 1n) sum ^= mat[i];
+  return sum;
+}
+
+function square(mat: Gf2Matrix): Gf2Matrix {
+  return mat.map((row) => times(mat, row));
+}
+
+/** ZERO_BYTES[k]: the operator that appends 2^k zero bytes to a CRC. */
+const ZERO_BYTES: Gf2Matrix[] = [];
+function zeroBytes(k: number): Gf2Matrix {
+  if (ZERO_BYTES.length === 0) {
+    const oneBit: Gf2Matrix = [POLY, ...Array.from({ length: 63 }, (_, n) => 1n << BigInt(n))];
+    ZERO_BYTES.push(square(square(square(oneBit))));
+  }
+  while (ZERO_BYTES.length <= k) ZERO_BYTES.push(square(ZERO_BYTES[ZERO_BYTES.length - 1]));
+  return ZERO_BYTES[k];
+}
+
+/** The CRC (decimal, as OSS writes it) of A followed by B. */
+export function crc64Combine(crcA: string, crcB: string, lengthB: number): string {
+  let crc = BigInt(crcA);
+  for (let k = 0, n = lengthB; n > 0; k++, n = Math.floor(n / 2)) if (n % 2) crc = times(zeroBytes(k), crc);
+  return (crc ^ BigInt(crcB)).toString();
+}

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import { Crc64 } from './crc64';
+import { Crc64, crc64, crc64Combine } from './crc64';
 
 export type ObjectType = 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
 
@@ -399,16 +399,17 @@ export class ObjectStore {
     const target = this.dataPath(bucket, key);
     const tmp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
     const md5s = createHash('md5');
-    const crc = new Crc64();
+    // The object's CRC from its parts' (like OSS, which does not read the object again to complete it).
+    let crc = crc64(new Uint8Array(0));
     let size = 0;
     try {
-      const out = fs.createWriteStream(tmp);
+      const out = fs.createWriteStream(tmp, { highWaterMark: 1024 * 1024 });
       for (const part of parts) {
         md5s.update(Buffer.from(bareEtag(part.etag), 'hex'));
         size += part.size;
+        crc = crc64Combine(crc, part.crc64, part.size);
         // Copied by hand: pipeline() per part would pile listeners onto the one output stream.
-        for await (const chunk of fs.createReadStream(path.join(dir, `part-${part.partNumber}`))) {
-          crc.update(chunk as Buffer);
+        for await (const chunk of fs.createReadStream(path.join(dir, `part-${part.partNumber}`), { highWaterMark: 1024 * 1024 })) {
           if (!out.write(chunk)) await once(out, 'drain');
         }
       }
@@ -425,7 +426,7 @@ export class ObjectStore {
       etag: `"${md5s.digest('hex').toUpperCase()}-${parts.length}"`,
       lastModified: this.seconds(),
       type: 'Multipart',
-      crc64: crc.digest(),
+      crc64: crc,
       headers: upload.headers,
     });
   }

@@ -15,6 +15,18 @@ export interface ViapiServerOptions {
   actions: ReadonlyMap<string, RpcAction>;
   /** Routes under /__admin (faults, clock, billing). */
   admin: (req: IncomingMessage, res: ServerResponse, route: string, body: Buffer) => void;
+  /** Counters load tests read back (GET /__admin/billing). */
+  stats?: ViapiStats;
+}
+
+/** Calls by action, and error answers by `action code` (e.g. `SuperResolveVideo Throttling.User`). */
+export interface ViapiStats {
+  calls: Record<string, number>;
+  errors: Record<string, number>;
+}
+
+function count(table: Record<string, number> | undefined, key: string): void {
+  if (table) table[key] = (table[key] ?? 0) + 1;
 }
 
 function send(res: ServerResponse, status: number, requestId: string, body: Record<string, unknown>): void {
@@ -23,7 +35,7 @@ function send(res: ServerResponse, status: number, requestId: string, body: Reco
 }
 
 export function createViapiServer(o: ViapiServerOptions): http.Server {
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, seen: { action?: string }): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readBody(req);
     if (url.pathname.startsWith('/__admin/')) return o.admin(req, res, url.pathname.slice('/__admin/'.length), body);
@@ -35,6 +47,8 @@ export function createViapiServer(o: ViapiServerOptions): http.Server {
     const version = acs3 ? headerValue(req.headers, 'x-acs-version') : (params.get('Version') ?? '');
     const actionName = acs3 ? headerValue(req.headers, 'x-acs-action') : (params.get('Action') ?? '');
     const action = o.actions.get(actionKey(version, actionName));
+    seen.action = actionName || '(none)';
+    count(o.stats?.calls, seen.action);
     if (!action) throw new RpcError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
 
     let accessKeyId: string;
@@ -52,12 +66,14 @@ export function createViapiServer(o: ViapiServerOptions): http.Server {
 
   return http.createServer((req, res) => {
     const requestId = newRequestId();
-    handle(req, res, requestId).catch((err: unknown) => {
+    const seen: { action?: string } = {};
+    handle(req, res, requestId, seen).catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return;
       const e =
         err instanceof RpcError || err instanceof SignatureError
           ? err
           : new RpcError(500, 'InternalError', err instanceof Error ? err.message : String(err));
+      if (seen.action) count(o.stats?.errors, `${seen.action} ${e.code}`);
       const version = headerValue(req.headers, 'x-acs-version');
       const host = PRODUCTS[version]?.host ?? PRODUCTS['2020-03-20'].host;
       send(res, e.status, requestId, {

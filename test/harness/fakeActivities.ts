@@ -30,6 +30,12 @@ export function validated(providerSource?: ProviderSource): ValidatedInput {
   return { facts: SOURCE_FACTS, provider: 'local', providerSource, workBucket: 'work' };
 }
 
+/** What the submit lane does once it has the job: signal the reply to the requesting run (from an activity). */
+export async function replyFromLane(request: SubmitRequest, reply: SubmitReply): Promise<void> {
+  const { workflowId, runId } = request.requester;
+  await Context.current().client.workflow.getHandle(workflowId, runId).signal(submitReplySignal, reply);
+}
+
 export class FakeActivities {
   readonly calls: Call[] = [];
   /** What each submitted job reports on successive polls (the last repeats); job n gets entry n. */
@@ -71,8 +77,7 @@ export class FakeActivities {
       uploadSource: async (input) => ({ bucket: input.bucket, key: input.key, sizeBytes: SOURCE_FACTS.sizeBytes }),
       requestSubmit: async (request) => {
         const reply = this.laneReply(request, ++this.submitted);
-        const { workflowId, runId } = request.requester;
-        if (reply) await Context.current().client.workflow.getHandle(workflowId, runId).signal(submitReplySignal, reply);
+        if (reply) await replyFromLane(request, reply);
       },
       withdrawSubmit: async () => undefined,
       cancelJob: async () => ({ status: this.cancelStatus }),

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Context } from '@temporalio/activity';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowClient, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -91,6 +91,34 @@ export class StubWorkers {
   }
 }
 
+/** Each test's limit: a hang fails the test in minutes instead of holding CI until its own timeout. */
+export const TEST_LIMIT = { timeout: 2 * 60_000 } as const;
+
+/**
+ * The results (or failures) of workflows run side by side, with time skipping unlocked once while all are awaited.
+ * The test server's skipping lock is a counter, and `env.client`'s `result()` unlocks it once per call: two awaited
+ * at once unlock it one time too many, so the server skips time while an activity or workflow task is still pending
+ * (seen as a lane or pipeline timing out at the test server's default 10-year run timeout, mid-submit).
+ */
+export async function resultsOf(env: TestWorkflowEnvironment, handles: WorkflowHandleWithFirstExecutionRunId[]): Promise<unknown[]> {
+  const plain = new WorkflowClient({ connection: env.connection, namespace: env.namespace });
+  const { testService } = env.connection;
+  if (!testService) throw new Error('not a time-skipping environment');
+  await testService.unlockTimeSkipping({});
+  try {
+    return await Promise.all(
+      handles.map((h) =>
+        plain
+          .getHandle(h.workflowId, undefined, { firstExecutionRunId: h.firstExecutionRunId })
+          .result()
+          .catch((e: unknown) => e),
+      ),
+    );
+  } finally {
+    await testService.lockTimeSkipping({});
+  }
+}
+
 /** A suite's time-skipping server and stub workers: started before its tests, stopped after them. */
 export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly workers: StubWorkers } {
   const suite = {} as { env: TestWorkflowEnvironment; workers: StubWorkers };
@@ -101,7 +129,7 @@ export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly w
   after(async () => {
     await suite.workers?.close();
     await suite.env?.teardown();
-  });
+  }, TEST_LIMIT);
   return suite;
 }
 

@@ -21,13 +21,14 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   installTestRuntime();
   const server = findTestServer();
   if (!server) throw new Error('no Temporal test server: run `node bin/vsr.js setup --test-server` or set TEMPORAL_TEST_SERVER');
-  // The SDK gives the server 5 s to answer; a JVM on a busy 2-core machine can miss that, so try again.
+  // The SDK gives the server 5 s to answer; a JVM on a busy 2-core machine can miss that (three times in a row at a
+  // load of 18), so try again.
   let env: TestWorkflowEnvironment | undefined;
   for (let attempt = 1; !env; attempt++) {
     try {
       env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server } } });
     } catch (err) {
-      if (attempt >= 3) throw err;
+      if (attempt >= 6) throw err;
     }
   }
   // The workflows set vsr's search attributes; the test server knows only those registered with it.

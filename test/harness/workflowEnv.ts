@@ -107,14 +107,13 @@ export async function resultsOf(env: TestWorkflowEnvironment, handles: WorkflowH
   if (!testService) throw new Error('not a time-skipping environment');
   await testService.unlockTimeSkipping({});
   try {
-    return await Promise.all(
-      handles.map((h) =>
-        plain
-          .getHandle(h.workflowId, undefined, { firstExecutionRunId: h.firstExecutionRunId })
-          .result()
-          .catch((e: unknown) => e),
-      ),
+    const ends: Array<Promise<unknown>> = handles.map((h) =>
+      plain
+        .getHandle(h.workflowId, undefined, { firstExecutionRunId: h.firstExecutionRunId })
+        .result()
+        .catch((e: unknown) => e),
     );
+    return await Promise.all(ends);
   } finally {
     await testService.lockTimeSkipping({});
   }

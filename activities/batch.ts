@@ -5,10 +5,19 @@ import type { BatchInput, BatchItemResult, BatchItemSpec, BatchOutput, BatchPage
 import type { Destination, SuperResolveResult } from '../workflows/contract';
 import { ErrorTypes } from '../workflows/contract';
 import { workflowIdFor } from '../workflows/ids';
-import { baseName, LocationError, parseDestination, parseLocation, upscaledFileName } from '../workflows/locations';
+import {
+  baseName,
+  describeLocation,
+  LocationError,
+  parseDestination,
+  parseLocation,
+  upscaledFileName,
+  urlCredentials,
+} from '../workflows/locations';
 import { outputStore } from './batchOutput';
 import type { ActivityDeps } from './deps';
 import { finalError } from './failures';
+import { bitRateFromText } from './media';
 
 /** Names worth probing; the validate stage still decides by content. */
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.avi', '.mkv', '.flv', '.ts', '.mpg', '.mpeg', '.mxf']);
@@ -47,41 +56,105 @@ function outputFor(output: BatchOutput, relative: string): Destination {
     : { kind: 'oss', bucket: output.bucket, key: `${output.prefix}${name}` };
 }
 
-/** Manifest files: a JSON array of {source, destination?, bitRateMbps?} or CSV `source,destination,bitrate` (Mbps). */
+type ManifestRow = { source?: unknown; destination?: unknown; bitRateMbps?: unknown; bitRate?: unknown };
+
+/** A CSV manifest's rows: `source,destination,bitrate` (Mbps), destination and bitrate optional, an optional header. */
+function csvRows(text: string, where: (i: number) => string): ManifestRow[] {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() && !/^source\s*,/i.test(l))
+    .map((l, i) => {
+      const cells = l.split(',').map((c) => c.trim());
+      if (cells.length > 3) throw new LocationError(`${where(i)} has ${cells.length} cells; expected source,destination,bitrate`);
+      const [source, destination, bitRate] = cells;
+      return { source, destination: destination || undefined, bitRateMbps: bitRate || undefined };
+    });
+}
+
+/** A JSON manifest's rows: an array of {source, destination?, bitRateMbps?}. */
+function jsonRows(text: string, file: string): ManifestRow[] {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch (err) {
+    throw new LocationError(`manifest ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(rows)) throw new LocationError(`manifest ${file} must be a JSON array of {source, destination?, bitRateMbps?}`);
+  return rows.map((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw new LocationError(`manifest ${file} entry ${i + 1} must be an object {source, destination?, bitRateMbps?}`);
+    return r;
+  });
+}
+
+/** A row's bitrate: a JSON number as is (validation checks it), a text through the one bitrate parser. */
+function rowBitRate(value: unknown, field: string): number | undefined {
+  if (value === undefined || typeof value === 'number') return value;
+  const parsed = bitRateFromText(typeof value === 'string' ? value : JSON.stringify(value), field);
+  if ('violation' in parsed) throw new LocationError(parsed.violation.message);
+  return parsed.value;
+}
+
+/**
+ * Manifest files: a JSON array of {source, destination?, bitRateMbps?} or CSV `source,destination,bitrate` (Mbps).
+ * A malformed row, or two rows writing the same destination, refuses the whole manifest before anything runs.
+ */
 async function readManifestFile(file: string, output: BatchOutput): Promise<BatchItemSpec[]> {
   const text = await fs.promises.readFile(file, 'utf8').catch(() => {
-    throw finalError(ErrorTypes.InvalidSource, `manifest ${file} cannot be read`);
+    throw finalError(ErrorTypes.InvalidManifest, `manifest ${file} cannot be read`);
   });
   const resolve = (p: string) => path.resolve(path.dirname(file), p);
-  let rows: Array<{ source?: string; destination?: string; bitRateMbps?: number; bitRate?: number }>;
-  if (file.endsWith('.json')) {
-    rows = JSON.parse(text) as typeof rows;
-    if (!Array.isArray(rows))
-      throw finalError(ErrorTypes.InvalidSource, `manifest ${file} must be a JSON array of {source, destination?, bitRateMbps?}`);
-  } else {
-    rows = text
-      .split(/\r?\n/)
-      .filter((l) => l.trim() && !/^source\s*,/i.test(l))
-      .map((l) => {
-        const [source, destination, bitRate] = l.split(',').map((c) => c.trim());
-        return { source, destination: destination || undefined, bitRateMbps: bitRate ? Number(bitRate) : undefined };
-      });
-  }
-  return rows.map((r, i) => {
-    const where = `manifest ${file} entry ${i + 1}`;
-    try {
-      if (!r.source) throw new LocationError(`${where} has no source`);
-      const source = parseLocation(r.source, `${where} source`, resolve);
+  const where = (i: number) => `manifest ${file} entry ${i + 1}`;
+  const written = new Map<string, number>();
+  try {
+    const rows = file.endsWith('.json') ? jsonRows(text, file) : csvRows(text, where);
+    return rows.map((r, i) => {
+      if (typeof r.source !== 'string' || !r.source) throw new LocationError(`${where(i)} has no source`);
+      if (r.destination !== undefined && typeof r.destination !== 'string')
+        throw new LocationError(`${where(i)} destination must be a text`);
+      const source = parseLocation(r.source, `${where(i)} source`, resolve);
       const destination = r.destination
-        ? parseDestination(r.destination, `${where} destination`, resolve)
+        ? parseDestination(r.destination, `${where(i)} destination`, resolve)
         : outputFor(output, baseName(source) || `video-${i + 1}`);
+      const earlier = written.get(describeLocation(destination));
+      if (earlier !== undefined)
+        throw new LocationError(
+          `${where(i)} writes ${describeLocation(destination)}, as entry ${earlier + 1} does; each output may be written once`,
+        );
+      written.set(describeLocation(destination), i);
       // `bitRate` is the name manifests written before vsr 0.2 used; it meant Mbps too.
-      return { source, destination, bitRateMbps: r.bitRateMbps ?? r.bitRate };
-    } catch (err) {
-      if (err instanceof LocationError) throw finalError(ErrorTypes.InvalidSource, err.message);
-      throw err;
-    }
-  });
+      return { source, destination, bitRateMbps: rowBitRate(r.bitRateMbps ?? r.bitRate, `${where(i)} bitrate`) };
+    });
+  } catch (err) {
+    if (err instanceof LocationError) throw finalError(ErrorTypes.InvalidManifest, err.message);
+    throw err;
+  }
+}
+
+/**
+ * The batch's own output tree (folders mirroring the listed folder) is the batch's to make; a destination a
+ * manifest names elsewhere must exist already, as for `vsr upscale --out`.
+ */
+async function makeOutputFolders(output: BatchOutput, items: BatchItemSpec[]): Promise<void> {
+  if (output.kind !== 'local') return;
+  for (const item of items) {
+    if (item.destination.kind !== 'local') continue;
+    const dir = path.dirname(item.destination.path);
+    const relative = path.relative(output.dir, dir);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) await fs.promises.mkdir(dir, { recursive: true });
+  }
+}
+
+/** Items become child workflows' inputs, stored in history: no URL credentials there unless payloads are encrypted. */
+function refuseCredentials(items: BatchItemSpec[]): void {
+  for (const item of items) {
+    const credentials = item.source.kind === 'url' ? urlCredentials(item.source.url) : undefined;
+    if (credentials)
+      throw finalError(
+        ErrorTypes.InvalidManifest,
+        `manifest source ${describeLocation(item.source)} carries ${credentials}, which must not be stored in workflow history in plain text; set VSR_PAYLOAD_KEY (payload encryption) or use oss:// sources`,
+      );
+  }
 }
 
 export function makeBatchActivities(deps: ActivityDeps) {
@@ -120,7 +193,10 @@ export function makeBatchActivities(deps: ActivityDeps) {
       forceTag?: string;
     }): Promise<BatchPage> => {
       const all = await listAll(input.batch.manifest, input.batch.output, input.since);
-      const items = all.slice(input.offset, input.offset + input.limit).map((item) => {
+      const page = all.slice(input.offset, input.offset + input.limit);
+      if (!deps.payloadsEncrypted) refuseCredentials(page);
+      await makeOutputFolders(input.batch.output, page);
+      const items = page.map((item) => {
         const spec = { ...item, bitRateMbps: item.bitRateMbps ?? input.batch.bitRateMbps };
         const id = workflowIdFor({ source: spec.source, destination: spec.destination, bitRateMbps: spec.bitRateMbps });
         return { ...spec, workflowId: input.forceTag ? `${id}-${input.forceTag}` : id };

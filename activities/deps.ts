@@ -1,6 +1,8 @@
 // What activities need from the outside world, injected so tests can swap any of it.
 import type { Client } from '@temporalio/client';
 import type { ProviderName } from '../workflows/contract';
+import type { OutputRoot } from './destination';
+import type { UrlPolicy } from './net/guardedHttp';
 import type { ObjectStorage } from './provider/oss';
 import type { ViapiClient } from './provider/viapi';
 import type { TransferProgress } from './types';
@@ -29,4 +31,12 @@ export interface ActivityDeps {
   account: () => Promise<string>;
   /** Submits per second the account allows (default 2): the lane's pace. */
   submitsPerSecond?: number;
+
+  // Safety settings (config's safety block).
+  /** Where outputs may go (`VSR_OUTPUT_ROOT`); empty or absent: anywhere the worker may write. */
+  outputRoots?: OutputRoot[];
+  /** What URL fetches may reach beyond public addresses (source probes, result downloads); absent: public only. */
+  urlPolicy?: UrlPolicy;
+  /** Payloads are encrypted (VSR_PAYLOAD_KEY): only then may a URL with credentials travel through history. */
+  payloadsEncrypted?: boolean;
 }

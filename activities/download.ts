@@ -4,13 +4,15 @@ import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Destination } from '../workflows/contract';
 import { ErrorTypes } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
+import { fileSha256, partialPath, publishLocal, recheckLocalFolder } from './destination';
 import { finalError, retryableError } from './failures';
 import { probe } from './media';
+import { guardedFetch } from './net/guardedHttp';
 import { TransferReporter } from './progress';
 import { retryTransient, TransientHttpError } from './provider/retry';
 import type { DownloadInput, DownloadOutput } from './types';
@@ -18,21 +20,29 @@ import type { DownloadInput, DownloadOutput } from './types';
 /** Refresh a result URL this close to its expiry rather than start a download that may outlive it. */
 const EXPIRY_MARGIN_MS = 2 * 60 * 1000;
 
-/** The file the download writes before it is complete and verified. */
-export function partialPath(deps: Pick<ActivityDeps, 'workDir'>, destination: Destination, workflowId: string): string {
-  if (destination.kind === 'local') return `${destination.path}.vsr-part`;
-  return path.join(deps.workDir, `${workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.mp4.vsr-part`);
-}
-
 function expiresAtMs(url: string): number | undefined {
   const v = new URL(url).searchParams.get('Expires');
   return v && /^\d+$/.test(v) ? Number(v) * 1000 : undefined;
 }
 
-async function sha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** Opens the partial file without following a symlink planted at its name (it lives in a user's folder). */
+const PARTIAL_FLAGS = {
+  fresh: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW,
+  append: fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW,
+};
+
+/** A full disk is reported, never a crash: the partial file is removed (it cannot grow) and the attempt fails, typed. */
+async function noSpace(part: string, done: number, total: number): Promise<never> {
+  await fs.promises.rm(part, { force: true });
+  throw retryableError(
+    ErrorTypes.NoSpaceLeft,
+    `no space left in ${path.dirname(part)} for the result (${done} of ${total || 'unknown'} bytes written, partial file removed); free at least ${total || 'the result size in'} bytes there, the download retries`,
+  );
+}
+
+function md5(file: string): Promise<string> {
+  const hash = createHash('md5');
+  return pipeline(fs.createReadStream(file), hash).then(() => hash.digest('hex'));
 }
 
 export function makeDownload(deps: ActivityDeps) {
@@ -45,8 +55,13 @@ export function makeDownload(deps: ActivityDeps) {
 
   return async function downloadResult(input: DownloadInput): Promise<DownloadOutput> {
     const ctx = Context.current();
-    const part = partialPath(deps, input.destination, input.workflowId);
-    await fs.promises.mkdir(path.dirname(part), { recursive: true });
+    const part = partialPath(deps.workDir, input.destination, input.workflowId);
+    if (input.destination.kind === 'local') {
+      const problem = await recheckLocalFolder(input.destination.path, deps.outputRoots ?? []);
+      if (problem) throw finalError(ErrorTypes.InvalidDestination, problem);
+    } else await fs.promises.mkdir(path.dirname(part), { recursive: true });
+    const partial = await fs.promises.lstat(part).catch(() => undefined);
+    if (partial && !partial.isFile()) throw finalError(ErrorTypes.InvalidDestination, `${part} is in the way and is not a file vsr wrote`);
 
     let url = await freshResultUrl(input.jobId);
     let refreshes = 0;
@@ -59,9 +74,12 @@ export function makeDownload(deps: ActivityDeps) {
         continue;
       }
       // The file on disk is the truth about what arrived; heartbeats only say how far we got.
-      const have = (await fs.promises.stat(part).catch(() => undefined))?.size ?? 0;
+      const have = (await fs.promises.lstat(part).catch(() => undefined))?.size ?? 0;
       const res = await retryTransient(async () => {
-        const r = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: ctx.cancellationSignal });
+        const r = await guardedFetch(url, deps.urlPolicy ?? { allow: [] }, {
+          headers: have > 0 ? { range: `bytes=${have}-` } : {},
+          signal: ctx.cancellationSignal,
+        });
         if (r.status < 500) return r;
         await r.body?.cancel();
         throw new TransientHttpError(r.status);
@@ -87,15 +105,27 @@ export function makeDownload(deps: ActivityDeps) {
         : Number(res.headers.get('content-length') ?? 0);
       const reporter = new TransferReporter(deps, input.workflowId, 'downloading', total);
       let done = resumed ? have : 0;
-      const out = fs.createWriteStream(part, { flags: resumed ? 'a' : 'w' });
-      try {
-        for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-          done += (chunk as Buffer).length;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          done += chunk.length;
           reporter.update(done, { bytes: done });
-        }
-      } finally {
-        await new Promise<void>((resolve) => out.end(resolve));
+          cb(null, chunk);
+        },
+      });
+      try {
+        const out = (await fs.promises.open(part, resumed ? PARTIAL_FLAGS.append : PARTIAL_FLAGS.fresh, 0o644)).createWriteStream();
+        // pipeline() listens for errors on every stream: a full disk rejects here instead of killing the process.
+        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), counter, out, { signal: ctx.cancellationSignal });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOSPC' || code === 'EDQUOT') await noSpace(part, done, total);
+        if (code === 'ELOOP') throw finalError(ErrorTypes.InvalidDestination, `${part} is a symlink; vsr does not write through links`);
+        if (ctx.cancellationSignal.aborted) throw err;
+        // A cut connection: what arrived is on disk, so the retry resumes with a Range request.
+        throw retryableError(
+          'DownloadIncomplete',
+          `result download stopped at ${done} of ${total} bytes (${(err as Error).message}); resuming`,
+        );
       }
       if (total > 0 && done < total)
         throw retryableError('DownloadIncomplete', `result download stopped at ${done} of ${total} bytes; resuming`);
@@ -117,12 +147,32 @@ export function makeDownload(deps: ActivityDeps) {
       throw retryableError(ErrorTypes.OutputInvalid, `result of job ${input.jobId} failed verification: ${problems.join('; ')}`);
     }
     const sizeBytes = (await fs.promises.stat(part)).size;
-    const digest = await sha256(part);
-    if (input.destination.kind === 'local') {
-      await fs.promises.rename(part, input.destination.path);
+    const digest = await fileSha256(part);
+    const overwrite = input.overwrite ?? false;
+    const d = input.destination;
+    if (d.kind === 'local') {
+      if (!(await publishLocal(part, d.path, overwrite, digest)))
+        throw finalError(
+          ErrorTypes.DestinationExists,
+          `destination.path ${JSON.stringify(d.path)} appeared while the job ran; it was left as it is`,
+        );
     } else {
-      const { bucket, key } = input.destination;
-      await retryTransient(() => deps.storage.put(bucket, key, part));
+      await retryTransient(() => deps.storage.put(d.bucket, d.key, part, { forbidOverwrite: !overwrite })).catch(async (err: unknown) => {
+        // An earlier attempt (or a retried put whose answer was lost) may have stored this very result: the same
+        // bytes are not a conflict.
+        const existing =
+          (err as { code?: string }).code === 'FileAlreadyExists'
+            ? await retryTransient(() => deps.storage.head(d.bucket, d.key))
+            : undefined;
+        if (!existing || existing.etag?.replace(/"/g, '').toLowerCase() !== (await md5(part))) {
+          if (existing)
+            throw finalError(
+              ErrorTypes.DestinationExists,
+              `destination ${d.bucket}/${d.key} appeared while the job ran; it was left as it is`,
+            );
+          throw err;
+        }
+      });
       await fs.promises.rm(part, { force: true });
     }
     facts.sizeBytes = sizeBytes;

@@ -69,6 +69,8 @@ export interface DownloadInput {
   workflowId: string;
   jobId: string;
   destination: Destination;
+  /** Replace an existing destination; without it the result is never moved over a file or object already there. */
+  overwrite?: boolean;
   expectedWidth: number;
   expectedHeight: number;
 }

@@ -1,8 +1,8 @@
 // The typed library other services import: start, query, cancel and await vsr workflows.
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Progress, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
-import { BIT_RATE_MBPS, DEFAULT_TASK_QUEUE, WORKFLOW_TYPE } from '../workflows/contract';
+import { BIT_RATE_MBPS, DEFAULT_TASK_QUEUE, ErrorTypes, WORKFLOW_TYPE } from '../workflows/contract';
 import {
   BATCH_WORKFLOW_TYPE,
   type BatchInput,
@@ -13,13 +13,14 @@ import {
 } from '../workflows/batchContract';
 import { failureMessage } from '../workflows/failureMessage';
 import { idFragment, stableHash, workflowIdFor } from '../workflows/ids';
-import { describeLocation } from '../workflows/locations';
+import { describeLocation, redactUrl, urlCredentials } from '../workflows/locations';
 import { batchProgressQuery, progressQuery } from '../workflows/signals';
 
 export type { Destination, Progress, Source, SuperResolveInput, SuperResolveResult } from '../workflows/contract';
 export { BIT_RATE_MBPS, ErrorTypes } from '../workflows/contract';
 export { workflowIdFor } from '../workflows/ids';
-export { describeLocation, redactUrl } from '../workflows/locations';
+export { describeLocation, redactUrl, urlCredentials } from '../workflows/locations';
+export { AesGcmPayloadCodec, dataConverterFromEnv, parsePayloadKey, payloadCodecFromEnv } from './payloadCodec';
 export { failureMessage } from '../workflows/failureMessage';
 export type { BatchInput, BatchItemResult, BatchOutput, BatchProgress, BatchSummary, Manifest } from '../workflows/batchContract';
 
@@ -55,6 +56,7 @@ export class VsrClient {
 
   /** Starts the workflow, or returns the handle of the one already started for the same key. */
   async start(input: SuperResolveInput, o: StartOptions = {}): Promise<WorkflowHandle> {
+    this.refuseCredentialsInPlainText(input);
     const workflowId = workflowIdFor(input, o.key);
     try {
       return await this.client.workflow.start(WORKFLOW_TYPE, {
@@ -74,6 +76,20 @@ export class VsrClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle(workflowId);
       throw err;
     }
+  }
+
+  /**
+   * Inputs are stored in workflow history: a URL carrying credentials (a signature, a token, a password) may enter
+   * it only encrypted, i.e. when this client encrypts payloads (VSR_PAYLOAD_KEY). Otherwise the start is refused.
+   */
+  private refuseCredentialsInPlainText(input: SuperResolveInput): void {
+    if (input.source.kind !== 'url' || this.client.options.loadedDataConverter.payloadCodecs.length > 0) return;
+    const credentials = urlCredentials(input.source.url);
+    if (credentials)
+      throw ApplicationFailure.nonRetryable(
+        `source.url ${redactUrl(input.source.url)} carries ${credentials}, which would be stored in workflow history in plain text; set VSR_PAYLOAD_KEY (payload encryption) for clients and workers, or give the video as oss://bucket/key`,
+        ErrorTypes.InvalidSource,
+      );
   }
 
   /** Starts a batch, or joins it if one with the same id is running; a finished batch may run again (done videos are skipped). */

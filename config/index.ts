@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProviderName } from '../workflows/contract';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { payloadCodecFromEnv, PayloadKeyError, type AesGcmPayloadCodec } from '../client/payloadCodec';
 
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_UI_PORT = 8233;
@@ -56,6 +57,37 @@ export interface Config {
   uploadPartBytes: number;
   local: LocalProviderConfig;
   alibaba: AlibabaProviderConfig;
+  safety: SafetyConfig;
+}
+
+// ---- Safety: where outputs may go, which URLs may be fetched, payload encryption (kept apart for merges) ----
+
+export interface SafetyConfig {
+  /** `VSR_OUTPUT_ROOT`: comma-separated absolute folders and/or oss://bucket/prefix; empty: no restriction. */
+  outputRoots: string[];
+  /** `VSR_ALLOW_PRIVATE_URLS`: comma-separated non-public addresses/networks (optionally :port) URLs may reach, or `*`. */
+  allowPrivateUrls: string[];
+  /** `VSR_PAYLOAD_KEY` (and older keys still read, `VSR_PAYLOAD_KEYS_OLD`): payload encryption, when set. */
+  payloadCodec?: AesGcmPayloadCodec;
+}
+
+function safetyConfig(env: NodeJS.ProcessEnv): SafetyConfig {
+  const list = (name: string) =>
+    (env[name] ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+  const outputRoots = list('VSR_OUTPUT_ROOT');
+  for (const r of outputRoots)
+    if (!path.isAbsolute(r) && !/^oss:\/\/[a-z0-9-]{3,63}(\/|$)/.test(r))
+      throw new ConfigError(`VSR_OUTPUT_ROOT: ${JSON.stringify(r)} must be an absolute folder or oss://bucket/prefix`);
+  let payloadCodec: AesGcmPayloadCodec | undefined;
+  try {
+    payloadCodec = payloadCodecFromEnv(env);
+  } catch (err) {
+    throw err instanceof PayloadKeyError ? new ConfigError(err.message) : err;
+  }
+  return { outputRoots, allowPrivateUrls: list('VSR_ALLOW_PRIVATE_URLS'), payloadCodec };
 }
 
 export class ConfigError extends Error {}
@@ -124,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ossRegion: env.VSR_OSS_REGION || 'oss-cn-shanghai',
       bucket: env.VSR_OSS_BUCKET || '',
     },
+    safety: safetyConfig(env),
   };
 }

@@ -6,8 +6,10 @@ import { createActivities, LANE_ACTIVITIES, type ActivityDeps } from '../activit
 import { submitTaskQueue } from '../workflows/contract';
 import { transferProgressSignal } from '../workflows/signals';
 import type { Config } from '../config';
+import { dataConverter } from '../config/connection';
 import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from './bundle';
 import { buildProvider } from './providers';
+import { safetyDeps } from './safety';
 
 export interface WorkerOptions {
   config: Config;
@@ -44,6 +46,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
   await fs.promises.mkdir(o.config.workDir, { recursive: true });
   const deps: ActivityDeps = {
     ...buildProvider(o.config),
+    ...safetyDeps(o.config),
     workDir: o.config.workDir,
     partSize: o.config.uploadPartBytes,
     submitsPerSecond: o.config.submitsPerSecond,
@@ -55,7 +58,7 @@ export async function createWorkers(o: WorkerOptions): Promise<VsrWorkers> {
     ...o.deps,
   };
   const activities = createActivities(deps);
-  const common = { connection: o.connection, namespace: o.config.temporal.namespace };
+  const common = { connection: o.connection, namespace: o.config.temporal.namespace, dataConverter: dataConverter(o.config) };
   const main = await Worker.create({
     ...common,
     taskQueue: o.config.taskQueue,

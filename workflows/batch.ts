@@ -43,7 +43,7 @@ const { listBatchItems, describeItem, writeBatchPage, writeBatchSummary, readBat
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [ErrorTypes.InvalidSource, ErrorTypes.SourceNotFound],
+    nonRetryableErrorTypes: [ErrorTypes.InvalidSource, ErrorTypes.SourceNotFound, ErrorTypes.InvalidManifest],
   },
 });
 
@@ -154,13 +154,18 @@ async function runPage(run: BatchRun, page: BatchPage): Promise<BatchItemResult[
   return rows;
 }
 
+function overwriteOf(input: BatchInput): true | undefined {
+  return input.overwrite || input.force ? true : undefined;
+}
+
 /** Starts one video's pipeline; undefined when its workflow id was started before (by any batch or `vsr upscale`). */
 async function startItem(run: BatchRun, item: BatchPage['items'][number], base: { source: string; destination: string }) {
   try {
     return await startChild(superResolveVideo, {
       workflowId: item.workflowId,
       taskQueue: workflowInfo().taskQueue,
-      args: [{ source: item.source, destination: item.destination, bitRateMbps: item.bitRateMbps }],
+      // Redoing (force) means replacing the earlier outputs; otherwise an existing output is refused unless asked.
+      args: [{ source: item.source, destination: item.destination, bitRateMbps: item.bitRateMbps, overwrite: overwriteOf(run.input) }],
       // A video done before is not redone; a failed one may be retried.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       // Cancelling the batch cancels its videos, and their compensations run.

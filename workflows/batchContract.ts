@@ -27,8 +27,10 @@ export interface BatchInput {
   bitRateMbps?: number;
   /** Videos in flight at once for this batch, default 4, at most 100 (the submit rate is limited account-wide anyway). */
   concurrency?: number;
-  /** Redo videos already done (a new child id for each), paying again. */
+  /** Redo videos already done (a new child id for each), paying again; their outputs are replaced. */
   force?: boolean;
+  /** Replace outputs that exist already (default: such a video fails with DestinationExists). */
+  overwrite?: boolean;
   /** Items listed per workflow run before continue-as-new (default 100); tune down for huge items, up for speed. */
   pageSize?: number;
   /** Only videos modified since the last batch of this output that finished without failures (schedules). */

@@ -17,6 +17,8 @@ export interface SuperResolveInput {
   destination: Destination;
   /** Output bitrate in Mbps, an integer in BIT_RATE_MBPS (1..100); the provider's default when absent. */
   bitRateMbps?: number;
+  /** Replace an existing destination (default false: an existing file or object is refused at validation). */
+  overwrite?: boolean;
   /** ISO-8601 time after which the workflow gives up (cleaning up what it made). */
   deadline?: string;
   /** Polls per workflow run before continue-as-new (default 500): the history budget of long jobs. */
@@ -28,10 +30,19 @@ export interface SuperResolveInput {
 }
 
 export interface VideoFacts {
+  /** ffprobe's demuxer names, e.g. `mov,mp4,m4a,3gp,3g2,mj2`. */
   formatName: string;
+  /** The container as vsr judges it by probing: mp4, mov, mkv, avi, flv, ts, mpg, mxf (accepted) or what else it is. */
+  container?: string;
   videoCodec: string;
+  /** Video streams other than cover pictures. */
+  videoStreams?: number;
+  /** Width and height as displayed (rotation applied). */
   width: number;
   height: number;
+  /** Degrees the player turns the picture (display matrix); width and height already account for it. */
+  rotation?: number;
+  pixelFormat?: string;
   durationSeconds: number;
   /** Bits per second, as ffprobe reports it. */
   bitRate: number;
@@ -86,6 +97,16 @@ export const ErrorTypes = {
   NonAsciiUrl: 'NonAsciiUrl',
   InvalidDestination: 'InvalidDestination',
   InvalidDeadline: 'InvalidDeadline',
+  /** The destination exists and the input did not say `overwrite: true`. */
+  DestinationExists: 'DestinationExists',
+  /** The source URL (or a redirect) leads to an address vsr may not fetch: loopback, private, link-local, ... */
+  SourceNotAllowed: 'SourceNotAllowed',
+  /** Retryable: the source URL failed for now (a reset, a timeout, a 5xx or 429 answer); final once retries run out. */
+  SourceUnavailable: 'SourceUnavailable',
+  /** A manifest row is malformed, or two rows write the same output. */
+  InvalidManifest: 'InvalidManifest',
+  /** Retryable: the folder a download writes to is full; the message names it. */
+  NoSpaceLeft: 'NoSpaceLeft',
   ProviderRejected: 'ProviderRejected',
   ProviderJobFailed: 'ProviderJobFailed',
   ProviderJobTimedOut: 'ProviderJobTimedOut',

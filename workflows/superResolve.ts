@@ -3,6 +3,7 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   ContinueAsNew,
   continueAsNew,
@@ -19,6 +20,7 @@ import type { ProviderSource } from '../activities/types';
 import { describeCompensation, type Compensation } from './compensations';
 import { ErrorTypes, type JobStatus, type SuperResolveInput, type SuperResolveResult } from './contract';
 import { innermostCause } from './failureMessage';
+import { temporaryPrefix } from './locations';
 import { PipelineRun, type CarriedState } from './pipelineRun';
 import { pollDelayMs } from './pollSchedule';
 import { VSR_PROVIDER } from './searchAttributes';
@@ -40,6 +42,8 @@ const USER_ERRORS = [
   ErrorTypes.NonAsciiUrl,
   ErrorTypes.InvalidDestination,
   ErrorTypes.InvalidDeadline,
+  ErrorTypes.DestinationExists,
+  ErrorTypes.SourceNotAllowed,
 ];
 const PROVIDER_FINAL_ERRORS = [ErrorTypes.ProviderRejected, ErrorTypes.ProviderAuth, ErrorTypes.ProviderJobFailed];
 
@@ -122,7 +126,11 @@ export async function superResolveVideo(input: SuperResolveInput, carried?: Carr
     return await deliver(run);
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err; // not a failure: the next run carries the saga on
-    throw await compensate(run, err);
+    const final = await compensate(run, err);
+    // A cancelled run ends cancelled, even when an activity died (timed out) instead of acknowledging the cancellation.
+    if (CancellationScope.current().consideredCancelled && !isCancellation(final))
+      throw new CancelledFailure('workflow cancelled', [], final as Error);
+    throw final;
   }
 }
 
@@ -137,7 +145,7 @@ async function start(run: PipelineRun): Promise<void> {
   run.providerSource = validated.providerSource;
   if (!run.providerSource) {
     run.enter('uploading');
-    const prefix = `vsr-tmp/${workflowId}/`;
+    const prefix = temporaryPrefix(workflowId);
     // Registered before the upload: a half-finished multipart upload needs undoing too.
     run.saga.push({ kind: 'removeTemporaryObjects', bucket: validated.workBucket, prefix });
     const uploaded = await uploadSource({ workflowId, source: input.source, bucket: validated.workBucket, key: `${prefix}source` });
@@ -205,6 +213,7 @@ async function deliver(run: PipelineRun): Promise<SuperResolveResult> {
     workflowId,
     jobId,
     destination: input.destination,
+    overwrite: input.overwrite,
     expectedWidth: (facts?.width ?? 0) * 2,
     expectedHeight: (facts?.height ?? 0) * 2,
   });

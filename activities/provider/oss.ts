@@ -5,14 +5,15 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface ObjectStorage {
-  put(bucket: string, key: string, file: string): Promise<void>;
+  /** `forbidOverwrite`: fail with code FileAlreadyExists (409) rather than replace an existing object. */
+  put(bucket: string, key: string, file: string, options?: { forbidOverwrite?: boolean }): Promise<void>;
   initMultipart(bucket: string, key: string): Promise<string>;
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, file: string, start: number, end: number): Promise<string>;
   completeMultipart(bucket: string, key: string, uploadId: string, parts: Array<{ number: number; etag: string }>): Promise<void>;
   abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
   /** A GET URL valid for `expiresSeconds` from now. */
   signGetUrl(bucket: string, key: string, expiresSeconds: number): string;
-  head(bucket: string, key: string): Promise<{ size: number } | undefined>;
+  head(bucket: string, key: string): Promise<{ size: number; etag?: string } | undefined>;
   getStream(bucket: string, key: string, start?: number): Promise<Readable>;
   delete(bucket: string, key: string): Promise<void>;
   list(bucket: string, prefix: string): Promise<Array<{ key: string; size: number; lastModified: number }>>;
@@ -68,9 +69,10 @@ export function createObjectStorage(o: ObjectStorageOptions): ObjectStorage {
   }
 
   return {
-    async put(bucket, key, file) {
+    async put(bucket, key, file, options) {
       await client(bucket).putStream(key, fs.createReadStream(file), {
         contentLength: (await fs.promises.stat(file)).size,
+        headers: options?.forbidOverwrite ? { 'x-oss-forbid-overwrite': 'true' } : undefined,
       } as OSS.PutStreamOptions);
     },
     async initMultipart(bucket, key) {
@@ -94,7 +96,7 @@ export function createObjectStorage(o: ObjectStorageOptions): ObjectStorage {
       try {
         const r = await client(bucket).head(key);
         const headers = r.res.headers as Record<string, string>;
-        return { size: Number(headers['content-length'] ?? 0) };
+        return { size: Number(headers['content-length'] ?? 0), etag: headers.etag };
       } catch (err) {
         if ((err as { code?: string }).code === 'NoSuchKey' || (err as { status?: number }).status === 404) return undefined;
         throw err;

@@ -1,6 +1,6 @@
 // A small argument parser: positionals, --flag, --key value / --key=value, with errors naming the flag.
 import { BATCH_LIMITS } from '../../workflows/batchContract';
-import { BIT_RATE_MBPS } from '../../workflows/contract';
+import { bitRateFromText } from '../../activities/media';
 export interface Parsed {
   positionals: string[];
   flags: Map<string, string | true>;
@@ -34,15 +34,18 @@ export function parseArgs(argv: string[], valued: string[], booleans: string[]):
 export function intFlag(p: Parsed, name: string, min: number, max: number): number | undefined {
   const v = p.flags.get(name);
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v === true || !Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`--${name} ${String(v)} must be an integer from ${min} to ${max}`);
+  const n = v === true || !/^-?\d+$/.test(v) ? NaN : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${String(v)} must be an integer from ${min} to ${max}`);
   return n;
 }
 
 /** `--bitrate N`: the output bitrate in Mbps, within the provider's range. */
 export function bitRateFlag(p: Parsed): number | undefined {
-  return intFlag(p, 'bitrate', BIT_RATE_MBPS.min, BIT_RATE_MBPS.max);
+  const v = p.flags.get('bitrate');
+  if (v === undefined) return undefined;
+  const parsed = bitRateFromText(v === true ? '' : v, '--bitrate');
+  if ('violation' in parsed) throw new UsageError(parsed.violation.message);
+  return parsed.value;
 }
 
 /** `--concurrency N`: videos of a batch in flight at once. */

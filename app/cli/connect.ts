@@ -1,7 +1,7 @@
 // Connects the CLI to Temporal: the configured address, a running `vsr dev`, or a freshly started embedded stack.
 import { Client } from '@temporalio/client';
 import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, type Config } from '../../config';
-import { connectClient } from '../../config/connection';
+import { connectClient, dataConverter } from '../../config/connection';
 import { portAnswers } from '../embedded/devServer';
 import { startEmbeddedStack } from '../embedded/stack';
 
@@ -20,7 +20,7 @@ export async function openSession(config: Config, allowEmbedded: boolean): Promi
     const address = configured ?? `127.0.0.1:${DEFAULT_TEMPORAL_PORT}`;
     const connection = await connectClient({ ...config.temporal, address });
     return {
-      client: new Client({ connection, namespace: ns }),
+      client: new Client({ connection, namespace: ns, dataConverter: dataConverter(config) }),
       uiUrl: config.temporal.uiUrl ?? (configured ? '' : `http://127.0.0.1:${DEFAULT_UI_PORT}`),
       stop: () => connection.close(),
       embedded: false,

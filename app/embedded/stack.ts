@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startLocalCloud, type LocalCloud } from '../../localcloud/server';
 import { DEFAULT_OSS_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT, DEFAULT_VIAPI_PORT, type Config } from '../../config';
+import { dataConverter } from '../../config/connection';
 import { createWorkers } from '../../workers/worker';
 import { startDevServer, type DevServer } from './devServer';
 import { ensureTemporalCli } from './tools';
@@ -42,7 +43,11 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
     });
     started.push(() => dev.stop());
 
-    let config = o.config;
+    // A laptop's own stack: loopback URL sources are the user's own (private and link-local ones stay refused).
+    let config: Config = {
+      ...o.config,
+      safety: { ...o.config.safety, allowPrivateUrls: [...o.config.safety.allowPrivateUrls, '127.0.0.0/8', '::1'] },
+    };
     let cloud: LocalCloud | undefined;
     if (config.provider === 'local') {
       const { accessKeyId, accessKeySecret, bucket } = config.local;
@@ -72,7 +77,7 @@ export async function startEmbeddedStack(o: StackOptions): Promise<EmbeddedStack
 
     const clientConnection = await Connection.connect({ address: dev.address });
     started.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
     const workerConnection = await NativeConnection.connect({ address: dev.address });
     started.push(() => workerConnection.close());
     const workers = await createWorkers({ config, connection: workerConnection, client });

@@ -87,7 +87,7 @@ export class FakeActivities {
         sha256: 'f'.repeat(64),
         facts: { ...SOURCE_FACTS, width: input.expectedWidth, height: input.expectedHeight, bitRate: 3_000_000, sizeBytes: 400_000 },
       }),
-      removeTemporaryObjects: async () => ({ objects: 1, uploads: 0 }),
+      removeTemporaryObjects: async () => ({ objects: 1, uploads: 0, skipped: 0 }),
       removePartialOutput: async () => undefined,
       listBatchItems: async ({ offset, limit }) => ({ items: this.items.slice(offset, offset + limit), total: this.items.length }),
       writeBatchPage: async ({ page, rows }) => void this.pages.set(page, rows),

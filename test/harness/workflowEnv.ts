@@ -6,8 +6,8 @@ import { Context } from '@temporalio/activity';
 import { WorkflowClient, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { findTestServer } from '../../app/embedded/tools';
 import { submitTaskQueue } from '../../workflows/contract';
@@ -173,4 +173,9 @@ export function userFailure(type: string, message: string): ApplicationFailure {
 /** The innermost cause of a workflow failure: what the workflow threw. */
 export function rootCause(err: unknown): { type?: string; message?: string; name?: string } {
   return innermostCause(err) ?? {};
+}
+
+/** One activity run outside a worker (its context, heartbeats, cancellation), without the SDK's WARN line per expected failure. */
+export function activityEnv(info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
 }

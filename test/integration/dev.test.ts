@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,28 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { portAnswers } from '../../app/embedded/devServer';
 import { makeSampleVideo } from '../../app/embedded/sample';
 import { probe } from '../../activities/media';
+import { freePort } from '../harness/ports';
 
 const VSR = path.join(__dirname, '..', '..', '..', 'bin', 'vsr.js');
-
-/**
- * A free port below the kernel's ephemeral range (32768+): a port from that range can be taken by some
- * outgoing connection between two starts of the server, which then cannot bind it again.
- */
-const taken = new Set<number>();
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 10000);
-    if (taken.has(port)) continue;
-    taken.add(port);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = net
-        .createServer()
-        .once('error', () => resolve(false))
-        .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 describe('vsr dev', () => {
   let dir: string;
@@ -162,6 +142,6 @@ describe('vsr dev', () => {
       env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
     });
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /--bitrate 500 must be an integer from 1 to 100/);
+    assert.match(run.stderr, /--bitrate 500 is invalid: must be an integer from 1 to 100/);
   });
 });

@@ -1,7 +1,17 @@
 // The provider's input limits as vsr reads them (activities/media.ts), at their boundaries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bitRateViolation, isAcceptedContainer, mediaViolation, resolutionViolation, urlViolation, LIMITS } from '../../activities/media';
+import {
+  bitRateFromText,
+  bitRateViolation,
+  containerOf,
+  isAcceptedContainer,
+  LIMITS,
+  matroskaDocType,
+  mediaViolation,
+  resolutionViolation,
+  urlViolation,
+} from '../../activities/media';
 import type { VideoFacts } from '../../workflows/contract';
 
 describe('resolution rule: short side 360..1080, long side <= 1920, portrait allowed', () => {
@@ -45,6 +55,21 @@ describe('bitRate: integer 1..100, optional', () => {
   }
 });
 
+describe('bitrate as written (the CLI and manifests share one parser)', () => {
+  for (const ok of ['1', '10', ' 100 '])
+    it(`reads ${JSON.stringify(ok)}`, () => assert.deepEqual(bitRateFromText(ok, '--bitrate'), { value: Number(ok) }));
+  for (const bad of ['1e1', '7.5', 'ten', '-1', '0', '101', '0x10', '', '1_0', '+5'])
+    it(`refuses ${JSON.stringify(bad)} naming the field, the value and the limit`, () => {
+      const r = bitRateFromText(bad, '--bitrate');
+      assert.ok('violation' in r);
+      assert.equal(r.violation.type, 'InvalidBitRate');
+      assert.equal(r.violation.field, '--bitrate');
+      assert.match(r.violation.message, /^--bitrate /);
+      assert.ok(r.violation.message.includes(bad), r.violation.message);
+      assert.match(r.violation.message, /integer from 1 to 100/);
+    });
+});
+
 describe('source URL', () => {
   it('rejects non-ASCII and says how to fix it', () => {
     const v = urlViolation('https://example.invalid/视频.mp4');
@@ -70,13 +95,50 @@ describe('containers and size', () => {
     hasAudio: false,
     ...over,
   });
-  it('accepts the probed formats of MP4, AVI, MKV, MOV, FLV, TS, MPG, MXF', () => {
-    for (const f of ['mov,mp4,m4a,3gp,3g2,mj2', 'avi', 'matroska,webm', 'flv', 'mpegts', 'mpeg', 'mxf'])
-      assert.ok(isAcceptedContainer(f), f);
+  const mov = 'mov,mp4,m4a,3gp,3g2,mj2';
+  it('accepts the probed containers MP4, AVI, MKV, MOV, FLV, TS, MPG, MXF', () => {
+    const probed: Array<[string, string | undefined, string]> = [
+      [mov, 'isom', 'mp4'],
+      [mov, 'mp42', 'mp4'],
+      [mov, 'qt  ', 'mov'],
+      [mov, undefined, 'mov'],
+      ['matroska,webm', undefined, 'mkv'],
+      ['avi', undefined, 'avi'],
+      ['flv', undefined, 'flv'],
+      ['mpegts', undefined, 'ts'],
+      ['mpeg', undefined, 'mpg'],
+      ['mxf', undefined, 'mxf'],
+    ];
+    for (const [format, brand, container] of probed) {
+      assert.equal(containerOf(format, brand), container, `${format} ${brand}`);
+      assert.ok(isAcceptedContainer(container), container);
+    }
+  });
+  it('tells 3GP, M4A and Motion JPEG 2000 from MP4 by brand, and WebM from MKV by DocType', () => {
+    assert.equal(containerOf(mov, '3gp4'), '3gp');
+    assert.equal(containerOf(mov, '3g2a'), '3gp');
+    assert.equal(containerOf(mov, 'M4A '), 'm4a');
+    assert.equal(containerOf(mov, 'mjp2'), 'mj2');
+    // An EBML header: ID 1A45DFA3, then DocType (4282) of size 4 (0x84) "webm".
+    const webm = Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84, ...Buffer.from('webm')]);
+    const mkv = Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x88, ...Buffer.from('matroska')]);
+    assert.equal(matroskaDocType(webm), 'webm');
+    assert.equal(containerOf('matroska,webm', undefined, webm), 'webm');
+    assert.equal(containerOf('matroska,webm', undefined, mkv), 'mkv');
+    for (const c of ['3gp', 'm4a', 'mj2', 'webm', 'gif', 'png_pipe']) assert.equal(isAcceptedContainer(c), false, c);
   });
   it('rejects other containers by probe, not by name', () => {
     assert.equal(mediaViolation(facts({ formatName: 'gif' }))?.type, 'UnsupportedContainer');
     assert.equal(mediaViolation(facts({ formatName: 'ogg' }))?.type, 'UnsupportedContainer');
+    const webm = mediaViolation(facts({ formatName: 'matroska,webm', container: 'webm' }));
+    assert.equal(webm?.type, 'UnsupportedContainer');
+    assert.match(webm?.message ?? '', /source.container "webm" .* MP4, AVI, MKV, MOV, FLV, TS, MPG, MXF/);
+  });
+  it('refuses several video streams (which one would be upscaled?) but not a cover picture', () => {
+    const v = mediaViolation(facts({ videoStreams: 2 }));
+    assert.equal(v?.type, 'UnsupportedContainer');
+    assert.match(v?.message ?? '', /2 video streams/);
+    assert.equal(mediaViolation(facts({ videoStreams: 1 })), undefined);
   });
   it('allows exactly 1 GiB and rejects one byte more', () => {
     assert.equal(mediaViolation(facts({ sizeBytes: LIMITS.maxBytes })), undefined);

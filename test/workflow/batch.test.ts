@@ -122,7 +122,7 @@ describe('vsrBatch workflow', () => {
       },
       removeTemporaryObjects: async () => {
         active -= 1;
-        return { objects: 1, uploads: 0 };
+        return { objects: 1, uploads: 0, skipped: 0 };
       },
     });
     fake.items = items(6);

@@ -1,4 +1,4 @@
-// `vsr batch <manifest|folder|oss://bucket/prefix> [--concurrency N] [--force] [--no-wait] [--out DIR|oss://b/prefix] [--bitrate N]`
+// `vsr batch <manifest|folder|oss://bucket/prefix> [--concurrency N] [--force] [--overwrite] [--no-wait] [--out DIR|oss://b/prefix] [--bitrate N]`
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BatchOutput, Manifest } from '../../../workflows/batchContract';
@@ -30,7 +30,7 @@ export function resolveBatchTarget(text: string, out: string | undefined): { man
 }
 
 export async function batchCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['concurrency', 'out', 'bitrate'], ['force', 'no-wait']);
+  const p = parseArgs(argv, ['concurrency', 'out', 'bitrate'], ['force', 'overwrite', 'no-wait']);
   if (p.positionals.length !== 1)
     throw new UsageError('usage: vsr batch <manifest.json|manifest.csv|folder|oss://bucket/prefix> [options]');
   const { manifest, output } = resolveBatchTarget(p.positionals[0], strFlag(p, 'out'));
@@ -41,6 +41,7 @@ export async function batchCommand(argv: string[]): Promise<number> {
     concurrency: concurrencyFlag(p),
     bitRateMbps: bitRateFlag(p),
     force: p.flags.has('force'),
+    overwrite: p.flags.has('overwrite') || undefined,
   };
   const config = loadConfig();
   const noWait = p.flags.has('no-wait');

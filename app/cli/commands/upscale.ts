@@ -1,4 +1,4 @@
-// `vsr upscale <input> [--bitrate N] [--out PATH|oss://b/k] [--provider local|alibaba] [--no-wait] [--deadline ISO] [--key K]`
+// `vsr upscale <input> [--bitrate N] [--out PATH|oss://b/k] [--overwrite] [--provider local|alibaba] [--no-wait] [--deadline ISO] [--key K]`
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Destination, Source, SuperResolveInput } from '../../../workflows/contract';
@@ -41,20 +41,23 @@ async function sampleInput(home: string): Promise<string> {
 }
 
 export async function upscaleCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['bitrate', 'out', 'provider', 'deadline', 'key'], ['no-wait']);
+  const p = parseArgs(argv, ['bitrate', 'out', 'provider', 'deadline', 'key'], ['no-wait', 'overwrite']);
   const env = { ...process.env };
   const provider = strFlag(p, 'provider');
   if (provider !== undefined) env.VSR_PROVIDER = provider;
   const config = loadConfig(env);
   if (p.positionals.length > 1) throw new UsageError('upscale takes one input');
   const inputText = p.positionals[0] ?? (await sampleInput(config.home));
-  const { source, destination } = parseTarget(inputText, strFlag(p, 'out'), config.home);
-  if (destination.kind === 'local') await fs.promises.mkdir(path.dirname(destination.path), { recursive: true });
+  const out = strFlag(p, 'out');
+  const { source, destination } = parseTarget(inputText, out, config.home);
+  // vsr's own output folder is made; a folder the user names must exist (a typo should not grow a new tree).
+  if (!out && destination.kind === 'local') await fs.promises.mkdir(path.dirname(destination.path), { recursive: true });
   const input: SuperResolveInput = {
     source,
     destination,
     bitRateMbps: bitRateFlag(p),
     deadline: strFlag(p, 'deadline'),
+    overwrite: p.flags.has('overwrite') || undefined,
   };
 
   const noWait = p.flags.has('no-wait');

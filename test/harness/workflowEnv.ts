@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Context } from '@temporalio/activity';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowClient, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
@@ -22,13 +22,14 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   installTestRuntime();
   const server = findTestServer();
   if (!server) throw new Error('no Temporal test server: run `node bin/vsr.js setup --test-server` or set TEMPORAL_TEST_SERVER');
-  // The SDK gives the server 5 s to answer; a JVM on a busy 2-core machine can miss that, so try again.
+  // The SDK gives the server 5 s to answer; a JVM on a busy 2-core machine can miss that (three times in a row at a
+  // load of 18), so try again.
   let env: TestWorkflowEnvironment | undefined;
   for (let attempt = 1; !env; attempt++) {
     try {
       env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server } } });
     } catch (err) {
-      if (attempt >= 3) throw err;
+      if (attempt >= 6) throw err;
     }
   }
   // The workflows set vsr's search attributes; the test server knows only those registered with it.
@@ -93,6 +94,33 @@ export class StubWorkers {
   }
 }
 
+/** Each test's limit: a hang fails the test in minutes instead of holding CI until its own timeout. */
+export const TEST_LIMIT = { timeout: 2 * 60_000 } as const;
+
+/**
+ * The results (or failures) of workflows run side by side, with time skipping unlocked once while all are awaited.
+ * The test server's skipping lock is a counter, and `env.client`'s `result()` unlocks it once per call: two awaited
+ * at once unlock it one time too many, so the server skips time while an activity or workflow task is still pending
+ * (seen as a lane or pipeline timing out at the test server's default 10-year run timeout, mid-submit).
+ */
+export async function resultsOf(env: TestWorkflowEnvironment, handles: WorkflowHandleWithFirstExecutionRunId[]): Promise<unknown[]> {
+  const plain = new WorkflowClient({ connection: env.connection, namespace: env.namespace });
+  const { testService } = env.connection;
+  if (!testService) throw new Error('not a time-skipping environment');
+  await testService.unlockTimeSkipping({});
+  try {
+    const ends: Array<Promise<unknown>> = handles.map((h) =>
+      plain
+        .getHandle(h.workflowId, undefined, { firstExecutionRunId: h.firstExecutionRunId })
+        .result()
+        .catch((e: unknown) => e),
+    );
+    return await Promise.all(ends);
+  } finally {
+    await testService.lockTimeSkipping({});
+  }
+}
+
 /** A suite's time-skipping server and stub workers: started before its tests, stopped after them. */
 export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly workers: StubWorkers } {
   const suite = {} as { env: TestWorkflowEnvironment; workers: StubWorkers };
@@ -103,7 +131,7 @@ export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly w
   after(async () => {
     await suite.workers?.close();
     await suite.env?.teardown();
-  });
+  }, TEST_LIMIT);
   return suite;
 }
 

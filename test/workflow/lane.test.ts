@@ -16,7 +16,7 @@ import { laneStatusQuery, submitRequestSignal, withdrawSubmitSignal } from '../.
 import type { SubmitRequest } from '../../workflows/submitLaneContract';
 import { superResolveVideo } from '../../workflows/superResolve';
 import { FakeActivities } from '../harness/fakeActivities';
-import { gate, rootCause, stubSuite, type Activities } from '../harness/workflowEnv';
+import { gate, resultsOf, rootCause, stubSuite, TEST_LIMIT, type Activities } from '../harness/workflowEnv';
 
 const INPUT: SuperResolveInput = {
   source: { kind: 'url', url: 'http://127.0.0.1:1/a.mp4' },
@@ -84,16 +84,13 @@ describe('submitLane workflow', () => {
     return { fake, account };
   }
 
-  /**
-   * Runs pipelines through the lane, all started at once (one after the other would let the test server skip an
-   * idle lane to its run timeout in between); their results or failures.
-   */
+  /** Runs pipelines through the lane side by side (their requests queue up in it); their results or failures. */
   async function pipelines(fake: FakeActivities, count = 1): Promise<unknown[]> {
     return suite.workers.run(fake.activities(), async (taskQueue) => {
       const handles = [];
       for (let i = 0; i < count; i++)
         handles.push(await suite.env.client.workflow.start(superResolveVideo, { taskQueue, workflowId: `lane-wf-${++n}`, args: [INPUT] }));
-      return Promise.all(handles.map((h) => h.result().catch((e: unknown) => e)));
+      return resultsOf(suite.env, handles);
     });
   }
 
@@ -139,7 +136,7 @@ describe('submitLane workflow', () => {
     return (r as SuperResolveResult).jobId;
   };
 
-  it('accepted: replies with the job; a second request waits its turn and is paced after the first', async () => {
+  it('accepted: replies with the job; a second request waits its turn and is paced after the first', TEST_LIMIT, async () => {
     const provider = new ScriptedProvider([accepted('J1'), accepted('J2')]);
     const { fake } = setup(provider);
     assert.deepEqual(jobsOf(await pipelines(fake, 2)), ['J1', 'J2']);
@@ -147,7 +144,7 @@ describe('submitLane workflow', () => {
     assert.equal(provider.lists.length, 0, 'nothing ambiguous: nothing listed');
   });
 
-  it('ambiguous: adopts the one unknown job created in its window, never one the lane already knows', async () => {
+  it('ambiguous: adopts the one unknown job created in its window, never one the lane already knows', TEST_LIMIT, async () => {
     const provider = new ScriptedProvider([accepted('J1'), ambiguous], [['J1', 'J2']]);
     const { fake } = setup(provider);
     assert.deepEqual(jobsOf(await pipelines(fake, 2)), ['J1', 'J2']);
@@ -157,7 +154,7 @@ describe('submitLane workflow', () => {
     assert.equal(to - from, 1_000 + 2 * LIST_SLACK_MS, "the attempt's window with the clock slack either side");
   });
 
-  it('ambiguous: nothing found in two listings (5 s apart, for listing lag): sends it again', async () => {
+  it('ambiguous: nothing found in two listings (5 s apart, for listing lag): sends it again', TEST_LIMIT, async () => {
     const provider = new ScriptedProvider([accepted('J1'), ambiguous, accepted('J3')], [[], ['J1']]);
     const { fake } = setup(provider);
     assert.deepEqual(jobsOf(await pipelines(fake, 2)), ['J1', 'J3']);
@@ -166,7 +163,7 @@ describe('submitLane workflow', () => {
     assert.equal(provider.lists[1].lastListAt, 100_000, 'the second listing waits out the list rate after the first');
   });
 
-  it('ambiguous: more than one unknown job: fails SubmitOutcomeUnknown without guessing or sending again', async () => {
+  it('ambiguous: more than one unknown job: fails SubmitOutcomeUnknown without guessing or sending again', TEST_LIMIT, async () => {
     const provider = new ScriptedProvider([ambiguous], [['J5', 'J6']]);
     const { fake } = setup(provider);
     const [error] = await pipelines(fake);
@@ -177,16 +174,20 @@ describe('submitLane workflow', () => {
     assert.equal(fake.count('withdrawSubmit'), 0, 'answered with an error: nothing to withdraw or cancel');
   });
 
-  it('a submit whose activity failed (its worker died mid-call) is ambiguous too: reconciled, not retried blindly', async () => {
-    const provider = new ScriptedProvider(['crash'], [['J4']]);
-    const { fake } = setup(provider);
-    const [result] = await pipelines(fake);
-    assert.equal(jobOf(result), 'J4');
-    assert.equal(provider.submits.length, 1);
-    assert.equal(provider.lists.length, 1);
-  });
+  it(
+    'a submit whose activity failed (its worker died mid-call) is ambiguous too: reconciled, not retried blindly',
+    TEST_LIMIT,
+    async () => {
+      const provider = new ScriptedProvider(['crash'], [['J4']]);
+      const { fake } = setup(provider);
+      const [result] = await pipelines(fake);
+      assert.equal(jobOf(result), 'J4');
+      assert.equal(provider.submits.length, 1);
+      assert.equal(provider.lists.length, 1);
+    },
+  );
 
-  it('busy (throttling, 5xx with a code): waits on a durable timer and sends again, never listing', async () => {
+  it('busy (throttling, 5xx with a code): waits on a durable timer and sends again, never listing', TEST_LIMIT, async () => {
     const busy: ProviderSubmitOutcome = { outcome: 'busy', code: 'Throttling.User', message: 'flow control', sentAt: 7_000 };
     const provider = new ScriptedProvider([busy, busy, accepted('J1')]);
     const { fake } = setup(provider);
@@ -197,7 +198,7 @@ describe('submitLane workflow', () => {
     assert.equal(provider.lists.length, 0, 'a clean refusal is not reconciled');
   });
 
-  it('refused (parameters, credentials): fails the request with its type, never listing', async () => {
+  it('refused (parameters, credentials): fails the request with its type, never listing', TEST_LIMIT, async () => {
     const refused: ProviderSubmitOutcome = { outcome: 'refused', type: ErrorTypes.ProviderAuth, message: 'bad key' };
     const provider = new ScriptedProvider([refused]);
     const { fake } = setup(provider);
@@ -206,7 +207,7 @@ describe('submitLane workflow', () => {
     assert.equal(provider.lists.length, 0);
   });
 
-  it('a repeated request makes one job; a requester that has gone away gets its job cancelled', async () => {
+  it('a repeated request makes one job; a requester that has gone away gets its job cancelled', TEST_LIMIT, async () => {
     const { entered, first, provider } = busyWithFirst();
     const { fake, account } = setup(provider);
     await suite.workers.run(fake.activities(), async (taskQueue) => {
@@ -222,7 +223,7 @@ describe('submitLane workflow', () => {
     assert.deepEqual(provider.cancels, ['J1', 'J2']);
   });
 
-  it('withdrawn while queued: never sent; withdrawn while in flight: its job is cancelled', async () => {
+  it('withdrawn while queued: never sent; withdrawn while in flight: its job is cancelled', TEST_LIMIT, async () => {
     const { entered, first, provider } = busyWithFirst();
     const { fake, account } = setup(provider);
     await suite.workers.run(fake.activities(), async (taskQueue) => {
@@ -247,7 +248,7 @@ describe('submitLane workflow', () => {
     assert.deepEqual(provider.cancels, ['J1']);
   });
 
-  it('continues as new within its budget, carrying its queue and what it answered (a repeat is still recognised)', async () => {
+  it('continues as new within its budget, carrying its queue and what it answered (a repeat is still recognised)', TEST_LIMIT, async () => {
     const provider = new ScriptedProvider([]);
     const { fake, account } = setup(provider);
     const requests = [1, 2, 3, 4, 5].map((b) => orphanRequest(b));

@@ -94,11 +94,12 @@ export function nextPollDelayMs(c: PollClock, now: number, random: number, s: Po
       base = Math.max(windowStart, backoff(Math.min(s.initialMs, e), sinceSubmit));
     } else {
       const processing = Math.max(0, now - c.startedNoEarlierThan);
-      if (processing < windowStart) {
+      if (processing < windowStart - step) {
         // A few early polls catch quick failures; the last one lands on the start of the window.
         base = Math.min(s.capMs, s.initialMs + s.approach * processing);
         if (processing + base > windowStart - step) base = windowStart - processing;
-      } else if (processing <= windowEnd) base = step;
+      } else if (processing <= windowEnd)
+        base = step; // within a step of the window (jitter lands either side): its pace
       else base = backoff(step, processing - windowEnd);
     }
   }

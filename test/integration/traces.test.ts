@@ -63,7 +63,6 @@ describe('traces', () => {
     const spans = all.filter((s) => s.spanContext().traceId === start.spanContext().traceId);
     const names = new Set(spans.map((s) => s.name));
     for (const name of [
-      'HandleSignal:transferProgress',
       'StartWorkflow:superResolveVideo',
       'RunWorkflow:superResolveVideo',
       ...['validateInput', 'uploadSource', 'requestSubmit', 'pollJob', 'downloadResult', 'removeTemporaryObjects'].flatMap((a) => [

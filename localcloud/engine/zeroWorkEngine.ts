@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { probeFile } from '../media/probe';
 import type { Engine, UpscaleOptions } from './engine';
+import { h264OutputArgs } from './encoding';
 
 const run = promisify(execFile);
 
@@ -42,7 +43,6 @@ export class ZeroWorkEngine implements Engine {
   ): Promise<string> {
     await fs.promises.mkdir(this.cacheDir, { recursive: true });
     const file = path.join(this.cacheDir, `${key}.mp4`);
-    const rate = `${bitRateMbps}M`;
     const duration = Math.max(0.04, s.seconds).toFixed(3);
     const args = [
       '-hide_banner',
@@ -56,22 +56,8 @@ export class ZeroWorkEngine implements Engine {
       `color=c=gray:s=${s.width}x${s.height}:r=25:d=${duration}`,
     ];
     if (s.audio) args.push('-f', 'lavfi', '-i', `anullsrc=r=44100:cl=stereo`, '-shortest');
-    // CBR with filler, like the real engines: a result's size follows the bitrate, so transfers stay realistic.
-    args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
-    args.push(
-      '-b:v',
-      rate,
-      '-minrate',
-      rate,
-      '-maxrate',
-      rate,
-      '-bufsize',
-      `${bitRateMbps * 2}M`,
-      '-x264-params',
-      'nal-hrd=cbr:force-cfr=1',
-    );
-    if (s.audio) args.push('-c:a', 'aac', '-b:a', '128k');
-    args.push('-t', duration, '-movflags', '+faststart', '-f', 'mp4', `${file}.part`);
+    // The real engines' encoding (CBR with filler): a result's size follows the bitrate, so transfers stay realistic.
+    args.push('-t', duration, ...h264OutputArgs(bitRateMbps, 'ultrafast'), `${file}.part`);
     await run('ffmpeg', args, { timeout: 10 * 60_000 });
     await fs.promises.rename(`${file}.part`, file);
     return file;

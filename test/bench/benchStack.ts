@@ -69,20 +69,44 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/** Resolves with the first line on `stream` that `match` accepts; rejects when the process exits first. */
+/** How long a process may take to say it is ready before the benchmark fails instead of hanging. */
+const READY_MS = 120_000;
+
+/**
+ * Resolves with the first line on `stream` that `match` accepts; rejects when the process exits first or stays
+ * silent past READY_MS. The stream is read to its end either way, so a chatty process never blocks on a full pipe.
+ */
 function lineFrom(child: ChildProcess, stream: NodeJS.ReadableStream, match: (line: string) => boolean, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: stream });
-    const onExit = (code: number | null) => reject(new Error(`${what} exited (${code}) before it was ready`));
+    const fail = (why: string) => {
+      child.off('exit', onExit);
+      clearTimeout(timer);
+      reject(new Error(`${what} ${why} before it was ready`));
+    };
+    const onExit = (code: number | null, signal: string | null) => fail(`exited (${signal ?? code})`);
+    const timer = setTimeout(() => fail(`was silent for ${READY_MS / 1000} s`), READY_MS);
     child.once('exit', onExit);
+    let ready = false;
     rl.on('line', (line) => {
       if (process.env.VSR_BENCH_VERBOSE) process.stderr.write(`[${what}] ${line}\n`);
-      if (!match(line)) return;
+      if (ready || !match(line)) return;
+      ready = true;
       child.off('exit', onExit);
+      clearTimeout(timer);
       resolve(line);
     });
   });
 }
+
+/** The worker's JSON log line that says it polls its task queues (workers/main.ts). */
+const workerStarted = (line: string): boolean => {
+  try {
+    return (JSON.parse(line) as { msg?: unknown }).msg === 'worker started';
+  } catch {
+    return false;
+  }
+};
 
 function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -170,11 +194,11 @@ export async function startBenchStack(name: string, cloudOptions: CloudOptions):
         const n = ++workers;
         const child = spawn(process.execPath, [VSR, 'worker'], {
           env: { ...workerEnv, VSR_WORK_DIR: path.join(dir, `work-${n}`), ...extraEnv },
-          stdio: ['ignore', 'ignore', 'pipe'],
+          stdio: ['ignore', 'pipe', 'inherit'],
         });
         children.push(child);
         workerPids.push(child.pid as number);
-        await lineFrom(child, child.stderr, (l) => l.startsWith('[worker] task queues'), `worker ${n}`);
+        await lineFrom(child, child.stdout, workerStarted, `worker ${n}`);
         return { child, peakRssMiB: () => peakRssMiB(child.pid as number), stop: () => stopProcess(child) };
       },
       async close() {

@@ -32,7 +32,7 @@ export class FfmpegEngine implements Engine {
       '0:a?',
       '-vf',
       `scale=iw*2:ih*2:flags=${this.scaler}`,
-      ...h264OutputArgs(options.bitRateMbps, this.mode === 'fast' ? 'ultrafast' : 'medium'),
+      ...h264OutputArgs(options.bitRateMbps, this.mode === 'fast' ? 'ultrafast' : 'medium', 2 * facts.width, 2 * facts.height),
       output,
     ];
     await new Promise<void>((resolve, reject) => {

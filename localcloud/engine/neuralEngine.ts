@@ -69,7 +69,7 @@ export class NeuralEngine implements Engine {
         '-y',
         ...['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${2 * w}x${2 * h}`, '-framerate', facts.frameRate, '-i', 'pipe:0'],
         ...['-i', input, '-map', '0:v:0', '-map', '1:a?'],
-        ...h264OutputArgs(options.bitRateMbps, this.o.preset ?? 'veryfast'),
+        ...h264OutputArgs(options.bitRateMbps, this.o.preset ?? 'veryfast', 2 * w, 2 * h),
         output,
       ],
       'pipe',

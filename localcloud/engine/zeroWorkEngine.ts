@@ -57,7 +57,7 @@ export class ZeroWorkEngine implements Engine {
     ];
     if (s.audio) args.push('-f', 'lavfi', '-i', `anullsrc=r=44100:cl=stereo`, '-shortest');
     // The real engines' encoding (CBR with filler): a result's size follows the bitrate, so transfers stay realistic.
-    args.push('-t', duration, ...h264OutputArgs(bitRateMbps, 'ultrafast'), `${file}.part`);
+    args.push('-t', duration, ...h264OutputArgs(bitRateMbps, 'ultrafast', s.width, s.height), `${file}.part`);
     await run('ffmpeg', args, { timeout: 10 * 60_000 });
     await fs.promises.rename(`${file}.part`, file);
     return file;

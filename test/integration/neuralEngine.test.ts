@@ -51,6 +51,11 @@ describe('neural engine', () => {
     assert.equal(fb.frameRate, fa.frameRate);
     const ratio = b.bitRate / 4_000_000;
     assert.ok(ratio > 0.9 && ratio < 1.1, `bitrate ${b.bitRate} not within 10% of 4 Mbps`);
+    // The same bitrate as the lanczos engine gives, not just near the request: quality is compared at equal bits.
+    const classical = path.join(dir, 'out-lanczos.mp4');
+    await new FfmpegEngine('quality').upscale(input, classical, { bitRateMbps: 4 });
+    const l = await probe(classical);
+    assert.ok(Math.abs(b.bitRate / l.bitRate - 1) < 0.03, `bitrate ${b.bitRate} not within 3% of the lanczos engine's ${l.bitRate}`);
     assert.ok(progress.length > 3 && progress.every((p, i) => i === 0 || p >= progress[i - 1]), 'progress advances');
     assert.equal(progress.at(-1), 1);
   });

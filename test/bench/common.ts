@@ -33,6 +33,8 @@ export interface BenchReport {
   /** Load average (1 min) before and after: the machine is shared, so figures are read next to it. */
   load: { before: number; after: number };
   seconds: number;
+  /** When it ran (ISO 8601): with `--only`, the other sections keep their earlier runs. */
+  at?: string;
   /** Raw figures, for the JSON file. */
   data?: unknown;
 }
@@ -127,12 +129,13 @@ export function sleep(ms: number): Promise<void> {
 export async function measured(
   id: string,
   title: string,
-  fn: () => Promise<Omit<BenchReport, 'id' | 'title' | 'load' | 'seconds'>>,
+  fn: () => Promise<Omit<BenchReport, 'id' | 'title' | 'load' | 'seconds' | 'at'>>,
 ): Promise<BenchReport> {
   const before = os.loadavg()[0];
   const t0 = Date.now();
   const r = await fn();
-  return { id, title, ...r, load: { before: round(before), after: round(os.loadavg()[0]) }, seconds: round((Date.now() - t0) / 1000, 1) };
+  const load = { before: round(before), after: round(os.loadavg()[0]) };
+  return { id, title, ...r, load, seconds: round((Date.now() - t0) / 1000, 1), at: new Date(t0).toISOString() };
 }
 
 /** The command line of one benchmark file: `--quick` for the small CI form, `--json FILE` for the runner. */

@@ -39,7 +39,8 @@ export function renderMarkdown(
   parts.push('');
   reports.forEach((r, i) => {
     parts.push(`## ${i + 1}. ${r.title}`, '', r.setup, '', table(r.rows), '');
-    parts.push(`_Took ${r.seconds} s; load average ${r.load.before} before, ${r.load.after} after._`, '');
+    const when = r.at ? `Measured ${r.at.slice(0, 16).replace('T', ' ')} UTC; took` : 'Took';
+    parts.push(`_${when} ${r.seconds} s; load average ${r.load.before} before, ${r.load.after} after._`, '');
   });
   return `${parts.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, each in its own process, then docs/benchmarks.json and docs/benchmarks.md.
 // `npm run bench -- --quick` is the small form CI runs so the benchmarks keep working (written to a temp folder
-// unless --out says otherwise); `--only overhead,polling` runs some of them.
+// unless --out says otherwise); `--only overhead,polling` runs some of them and keeps the others' earlier sections.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,6 +67,15 @@ runScript(async () => {
     }
   } finally {
     await fs.promises.rm(scratch, { recursive: true, force: true });
+  }
+  // `--only` into the published file: the benchmarks not rerun keep their earlier sections (each says when it ran).
+  if (only && !quick) {
+    const earlier = await fs.promises.readFile(path.join(out, 'benchmarks.json'), 'utf8').then(
+      (text) => (JSON.parse(text) as { reports: BenchReport[] }).reports,
+      () => [],
+    );
+    const kept = earlier.filter((r) => !ids.includes(r.id as (typeof BENCHES)[number]));
+    reports.splice(0, reports.length, ...BENCHES.flatMap((id) => [...reports, ...kept].filter((r) => r.id === id)));
   }
   const finished = { ...machine, loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100) };
   await fs.promises.writeFile(

@@ -2,7 +2,8 @@
 // clips, at the same output bitrate, at several compression levels of the input. One table: params,
 // end-to-end fps (decode + model + encode) and CPU time per frame for 640x360 -> 1280x720, PSNR-Y / SSIM-Y against ground
 // truth, temporal stability; then peak memory of a 1920x1080 -> 3840x2160 job.
-// `npm run bench:engine [-- --clips N --seconds S --crf 15,0,20 --no-4k]`
+// `npm run bench:engine [-- --clips N --seconds S --crf 15,0,20 --no-4k --model candidate.onnx]` (--model: a retrained
+// model to weigh before committing it; its .json card beside it)
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import { cacheDir } from '../../app/embedded/tools';
 import type { Engine, UpscaleOptions } from '../../localcloud/engine/engine';
 import { createEngine } from '../../localcloud/engine/engines';
 import { FfmpegEngine } from '../../localcloud/engine/ffmpegEngine';
-import { defaultModelPath } from '../../localcloud/engine/neuralEngine';
+import { defaultModelPath, NeuralEngine } from '../../localcloud/engine/neuralEngine';
 import { startLocalCloud } from '../../localcloud/server';
 import { ossFor, viapiFor } from '../harness/localcloudClients';
 import { psnrY, ssimY, temporalDiffY } from '../harness/videoQuality';
@@ -192,12 +193,12 @@ async function bitRate(file: string): Promise<number> {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Peak RSS (MiB) of a process tree running one 1920x1080 -> 3840x2160 neural job, sampled from /proc. */
-async function peakMemory4k(dir: string, photo: string): Promise<{ node: number; whole: number; seconds: number }> {
+async function peakMemory4k(dir: string, photo: string, modelPath: string): Promise<{ node: number; whole: number; seconds: number }> {
   const input = path.join(dir, 'largest-1920x1080.mp4');
   const source = (await zoomPan(photo, dir, 2, 1920, 1080)).split(' ');
   await run('ffmpeg', ['-v', 'error', '-y', ...source, '-c:v', 'libx264', '-crf', '20', '-pix_fmt', 'yuv420p', input]);
   const script = `const { NeuralEngine } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'localcloud', 'engine', 'neuralEngine.js'))});
-    new NeuralEngine().upscale(${JSON.stringify(input)}, ${JSON.stringify(path.join(dir, 'out-4k.mp4'))}, { bitRateMbps: ${BITRATE_MBPS} }).catch((e) => { console.error(e); process.exit(1); });`;
+    new NeuralEngine({ modelPath: ${JSON.stringify(modelPath)} }).upscale(${JSON.stringify(input)}, ${JSON.stringify(path.join(dir, 'out-4k.mp4'))}, { bitRateMbps: ${BITRATE_MBPS} }).catch((e) => { console.error(e); process.exit(1); });`;
   const t = performance.now();
   const child = spawn(process.execPath, ['-e', script], { stdio: 'inherit' });
   let nodePeak = 0;
@@ -235,7 +236,8 @@ async function main(): Promise<void> {
   await fs.promises.mkdir(clipDir, { recursive: true });
   const photos = (await heldoutPhotos()).slice(0, nClips);
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsr-bench-engine-'));
-  const meta = JSON.parse(await fs.promises.readFile(defaultModelPath().replace(/\.onnx$/, '.json'), 'utf8')) as { params: number };
+  const modelPath = path.resolve(arg('model', defaultModelPath()));
+  const meta = JSON.parse(await fs.promises.readFile(modelPath.replace(/\.onnx$/, '.json'), 'utf8')) as { params: number };
   const load = () => os.loadavg()[0].toFixed(1);
   const startLoad = load();
   const rows = [];
@@ -253,7 +255,7 @@ async function main(): Promise<void> {
       const engines = [
         ['bicubic', () => new FfmpegEngine('quality', 'bicubic'), '-'],
         ['lanczos', () => createEngine('lanczos'), '-'],
-        ['neural', () => createEngine('neural'), String(meta.params)],
+        ['neural', () => new NeuralEngine({ modelPath }), String(meta.params)],
       ] as const;
       const levelDir = path.join(work, `crf${crf}`);
       await fs.promises.mkdir(levelDir, { recursive: true });
@@ -298,7 +300,7 @@ async function main(): Promise<void> {
       );
     }
     if (!process.argv.includes('--no-4k')) {
-      const m = await peakMemory4k(clipDir, photos[0]);
+      const m = await peakMemory4k(clipDir, photos[0], modelPath);
       console.log(
         `\n1920x1080 -> 3840x2160 neural job, 2 s: ${m.seconds.toFixed(1)} s; peak RSS of node ${m.node.toFixed(0)} MiB; of the whole job (node + both ffmpeg, at the same moment) ${m.whole.toFixed(0)} MiB`,
       );

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../../activities/deps';
-import { makeLane } from '../../activities/lane';
+import { laneLink, makeLane } from '../../activities/lane';
+import { sendInOrder } from '../../activities/submit';
 import type { ListJobsInput, ProviderSubmitInput, ProviderSubmitOutcome } from '../../activities/types';
 import { ErrorTypes, type SuperResolveInput, type SuperResolveResult } from '../../workflows/contract';
 import { submitLaneId } from '../../workflows/ids';
@@ -42,15 +43,20 @@ class ScriptedProvider {
     private readonly listings: string[][] = [],
   ) {}
 
+  /** Sends one submit: the next scripted step. */
+  private readonly send = async (input: ProviderSubmitInput): Promise<ProviderSubmitOutcome> => {
+    this.submits.push(input);
+    const step = this.steps.shift() ?? accepted(`J${this.submits.length}`);
+    // An activity that fails mid-call, as when its worker dies: the lane cannot know whether it sent anything.
+    if (step === 'crash') throw ApplicationFailure.create({ message: 'worker lost', nonRetryable: true });
+    return typeof step === 'function' ? step() : step;
+  };
+
   activities(): Partial<Activities> {
     return {
-      submitToProvider: async (input) => {
-        this.submits.push(input);
-        const step = this.steps.shift() ?? accepted(`J${this.submits.length}`);
-        // An activity that fails mid-call, as when its worker dies: the lane cannot know whether it sent anything.
-        if (step === 'crash') throw ApplicationFailure.create({ message: 'worker lost', nonRetryable: true });
-        return typeof step === 'function' ? step() : step;
-      },
+      submitToProvider: this.send,
+      // The real loop (outcomes signalled to the lane, each accepted before the next send) around scripted sends.
+      submitInOrder: (input) => sendInOrder(input, { send: this.send, lane: laneLink({}), now: Date.now, spacingMs: 0 }),
       listProviderJobs: async (input) => {
         this.lists.push(input);
         return { jobIds: this.listings.shift() ?? [], listedAt: 100_000 * this.lists.length };

@@ -92,11 +92,13 @@ export async function submitLane(carried?: LaneState): Promise<void> {
     // Late: its call already ended as failed, and the request is reconciled by listing (which finds its job, if any).
     if (!request) return log.warn('outcome of an ended submit call ignored', { call, requestId, outcome: outcome.outcome });
     const reply: SubmitReply =
-      outcome.outcome === 'accepted' ? { requestId, jobId: outcome.jobId } : { requestId, error: { type: outcome.type, message: outcome.message } };
+      outcome.outcome === 'accepted'
+        ? { requestId, jobId: outcome.jobId }
+        : { requestId, error: { type: outcome.type, message: outcome.message } };
     if (book.finish(request, reply)) deliver(book, request, reply);
   });
   setHandler(laneStatusQuery, () => book.status());
-  for (let handled = 0; ; ) {
+  for (let handled = 0; ;) {
     await condition(() => book.hasWork()); // an idle lane waits on nothing: no timers, no history
     if (handled >= (book.requestsPerRun ?? REQUESTS_PER_LANE_RUN) || workflowInfo().continueAsNewSuggested) {
       await condition(() => book.replying === 0); // a failed reply still has a job to cancel
@@ -133,7 +135,8 @@ async function serveInOrder(acts: LaneActivities, book: LaneBook): Promise<numbe
     const from = call.lastSentAt ?? started;
     end = { signalled: call.recorded, stopped: { outcome: 'ambiguous', from, to: Date.now(), code: String(err) } };
   }
-  if (call.recorded !== end.signalled) log.error('submit call signalled outcomes the lane did not record', { ...end, recorded: call.recorded });
+  if (call.recorded !== end.signalled)
+    log.error('submit call signalled outcomes the lane did not record', { ...end, recorded: call.recorded });
   const [first, ...unsent] = book.endCall();
   book.requeue(unsent); // surely not sent: each send waits for the previous outcome's acceptance
   if (!first) return call.requests.length;

@@ -69,7 +69,10 @@ class ScriptedProvider {
     return {
       submitToProvider: this.send,
       // The real loop (outcomes signalled to the lane, each accepted before the next send) around scripted sends.
-      submitInOrder: (input) => (this.calls.push(input.requests.length), sendInOrder(input, { send: this.send, lane: laneLink({}), now: Date.now, spacingMs: 0 })),
+      submitInOrder: (input) => (
+        this.calls.push(input.requests.length),
+        sendInOrder(input, { send: this.send, lane: laneLink({}), now: Date.now, spacingMs: 0 })
+      ),
       listProviderJobs: async (input) => {
         this.lists.push(input);
         return { jobIds: this.listings.shift() ?? [], listedAt: 100_000 * this.lists.length };
@@ -332,7 +335,12 @@ describe('submitLane workflow', () => {
       const provider = new ScriptedProvider([a.step, accepted('JB'), accepted('JC'), d.step, accepted('JE')]);
       const { fake, account } = setup(provider);
       await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(a, account, taskQueue, [2, 3, 4, 5].map((b) => orphanRequest(b)));
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4, 5].map((b) => orphanRequest(b)),
+        );
         await d.entered; // the second call is sending D: A, B and C are answered already
         // Well inside the call's 15 s heartbeat timeout, after which its end would let replies out anyway.
         await until('A, B and C replied to while the call still sends D', async () => (await repliesSent(account)) === 3, 10_000);
@@ -362,30 +370,44 @@ describe('submitLane workflow', () => {
       return { a, provider };
     }
 
-    it('a call that dies after k outcomes: request k+1 adopts the one unknown job of its window, the rest go again unsent', TEST_LIMIT, async () => {
-      const { a, provider } = diesAtD([['JB', 'JC', 'JD']]);
-      const { fake, account } = setup(provider);
-      await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(a, account, taskQueue, [2, 3, 4, 5].map((b) => orphanRequest(b)));
-        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
-      });
-      assert.deepEqual(provider.calls, [1, 4, 1], 'E went out in a call of its own after D was settled');
-      assert.deepEqual(
-        provider.submits.map((s) => s.bitRateMbps),
-        [1, 2, 3, 4, 5],
-        'D adopted, not sent again; E sent once',
-      );
-      assert.equal(provider.lists.length, 1);
-      assert.equal(provider.lists[0].from, 6_000 - LIST_SLACK_MS, "D's window starts at the last recorded send (C's)");
-      assert.ok(provider.lists[0].to > provider.lists[0].from);
-      assert.deepEqual([...provider.cancels].sort(), ['J5', 'JA', 'JB', 'JC', 'JD']);
-    });
+    it(
+      'a call that dies after k outcomes: request k+1 adopts the one unknown job of its window, the rest go again unsent',
+      TEST_LIMIT,
+      async () => {
+        const { a, provider } = diesAtD([['JB', 'JC', 'JD']]);
+        const { fake, account } = setup(provider);
+        await suite.workers.run(fake.activities(), async (taskQueue) => {
+          await afterHeldFirst(
+            a,
+            account,
+            taskQueue,
+            [2, 3, 4, 5].map((b) => orphanRequest(b)),
+          );
+          await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
+        });
+        assert.deepEqual(provider.calls, [1, 4, 1], 'E went out in a call of its own after D was settled');
+        assert.deepEqual(
+          provider.submits.map((s) => s.bitRateMbps),
+          [1, 2, 3, 4, 5],
+          'D adopted, not sent again; E sent once',
+        );
+        assert.equal(provider.lists.length, 1);
+        assert.equal(provider.lists[0].from, 6_000 - LIST_SLACK_MS, "D's window starts at the last recorded send (C's)");
+        assert.ok(provider.lists[0].to > provider.lists[0].from);
+        assert.deepEqual([...provider.cancels].sort(), ['J5', 'JA', 'JB', 'JC', 'JD']);
+      },
+    );
 
     it('a call that dies after k outcomes: nothing found twice, request k+1 is sent again, before the rest', TEST_LIMIT, async () => {
       const { a, provider } = diesAtD([['JB', 'JC'], []]);
       const { fake, account } = setup(provider);
       await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(a, account, taskQueue, [2, 3, 4, 5].map((b) => orphanRequest(b)));
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4, 5].map((b) => orphanRequest(b)),
+        );
         await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
       });
       assert.deepEqual(provider.calls, [1, 4, 2]);
@@ -396,36 +418,50 @@ describe('submitLane workflow', () => {
       assert.equal(provider.lists.length, 2);
     });
 
-    it('busy mid-call: the rest go back unsent (a withdrawn one dropped), and after a durable wait the busy one goes first', TEST_LIMIT, async () => {
-      const a = held('JA');
-      const c = held({ outcome: 'busy', code: 'Throttling.User', message: 'flow control', sentAt: 7_000 });
-      const provider = new ScriptedProvider([a.step, accepted('JB'), c.step]);
-      const { fake, account } = setup(provider);
-      await suite.workers.run(fake.activities(), async (taskQueue) => {
-        const [b, cReq, d, e] = [2, 3, 4, 5].map((bitRateMbps) => orphanRequest(bitRateMbps));
-        await afterHeldFirst(a, account, taskQueue, [b, cReq, d, e]);
-        await c.entered;
-        await suite.env.client.workflow.getHandle(submitLaneId(account)).signal(withdrawSubmitSignal, { requestId: d.requestId });
-        c.release();
-        await until('every (unwanted) job cancelled', () => provider.cancels.length === 4);
-      });
-      assert.deepEqual(provider.calls, [1, 4, 2]);
-      assert.deepEqual(
-        provider.submits.map((s) => s.bitRateMbps),
-        [1, 2, 3, 3, 5],
-        'C sent again; D, withdrawn before it was sent, never sent',
-      );
-      assert.equal(provider.submits[3].lastSentAt, 7_000, 'the busy send counts for the pace');
-      assert.equal(provider.lists.length, 0, 'a clean refusal is not reconciled');
-    });
+    it(
+      'busy mid-call: the rest go back unsent (a withdrawn one dropped), and after a durable wait the busy one goes first',
+      TEST_LIMIT,
+      async () => {
+        const a = held('JA');
+        const c = held({ outcome: 'busy', code: 'Throttling.User', message: 'flow control', sentAt: 7_000 });
+        const provider = new ScriptedProvider([a.step, accepted('JB'), c.step]);
+        const { fake, account } = setup(provider);
+        await suite.workers.run(fake.activities(), async (taskQueue) => {
+          const [b, cReq, d, e] = [2, 3, 4, 5].map((bitRateMbps) => orphanRequest(bitRateMbps));
+          await afterHeldFirst(a, account, taskQueue, [b, cReq, d, e]);
+          await c.entered;
+          await suite.env.client.workflow.getHandle(submitLaneId(account)).signal(withdrawSubmitSignal, { requestId: d.requestId });
+          c.release();
+          await until('every (unwanted) job cancelled', () => provider.cancels.length === 4);
+        });
+        assert.deepEqual(provider.calls, [1, 4, 2]);
+        assert.deepEqual(
+          provider.submits.map((s) => s.bitRateMbps),
+          [1, 2, 3, 3, 5],
+          'C sent again; D, withdrawn before it was sent, never sent',
+        );
+        assert.equal(provider.submits[3].lastSentAt, 7_000, 'the busy send counts for the pace');
+        assert.equal(provider.lists.length, 0, 'a clean refusal is not reconciled');
+      },
+    );
 
     it('refused mid-call: that request fails with its type and the call goes on', TEST_LIMIT, async () => {
       const a = held('JA');
-      const refused: ProviderSubmitOutcome = { outcome: 'refused', type: ErrorTypes.ProviderRejected, message: 'bad bitrate', sentAt: 1_000 };
+      const refused: ProviderSubmitOutcome = {
+        outcome: 'refused',
+        type: ErrorTypes.ProviderRejected,
+        message: 'bad bitrate',
+        sentAt: 1_000,
+      };
       const provider = new ScriptedProvider([a.step, accepted('JB'), refused, accepted('JD')]);
       const { fake, account } = setup(provider);
       await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(a, account, taskQueue, [2, 3, 4].map((b) => orphanRequest(b)));
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4].map((b) => orphanRequest(b)),
+        );
         await until('every (unwanted) job cancelled', () => provider.cancels.length === 3);
         await until('four replies sent', async () => (await repliesSent(account)) === 4);
       });
@@ -434,31 +470,35 @@ describe('submitLane workflow', () => {
       assert.equal(provider.lists.length, 0);
     });
 
-    it('withdrawn while its call runs: still sent (the call cannot be told), its job cancelled; the others keep theirs', TEST_LIMIT, async () => {
-      const a = held('JA');
-      const c = held('JC');
-      const provider = new ScriptedProvider([a.step, accepted('JB'), c.step, accepted('JD')]);
-      const { fake, account } = setup(provider);
-      await suite.workers.run(fake.activities(), async (taskQueue) => {
-        const requester = await liveRequester(taskQueue);
-        const [b, cReq, d] = [2, 3, 4].map((bitRateMbps) => ({ ...orphanRequest(bitRateMbps), requester }));
-        await signalLane(account, taskQueue, { ...orphanRequest(1), requester });
-        await a.entered;
-        for (const r of [b, cReq, d]) await signalLane(account, taskQueue, r);
-        a.release();
-        await c.entered; // the call is sending C; D waits behind it
-        const lane = suite.env.client.workflow.getHandle(submitLaneId(account));
-        await lane.signal(withdrawSubmitSignal, { requestId: cReq.requestId });
-        await lane.signal(withdrawSubmitSignal, { requestId: d.requestId });
-        c.release();
-        await until('the withdrawn jobs cancelled', () => provider.cancels.length === 2);
-      });
-      assert.deepEqual(provider.calls, [1, 3]);
-      assert.deepEqual(
-        provider.submits.map((s) => s.bitRateMbps),
-        [1, 2, 3, 4],
-      );
-      assert.deepEqual([...provider.cancels].sort(), ['JC', 'JD'], 'only the withdrawn requests lost their jobs');
-    });
+    it(
+      'withdrawn while its call runs: still sent (the call cannot be told), its job cancelled; the others keep theirs',
+      TEST_LIMIT,
+      async () => {
+        const a = held('JA');
+        const c = held('JC');
+        const provider = new ScriptedProvider([a.step, accepted('JB'), c.step, accepted('JD')]);
+        const { fake, account } = setup(provider);
+        await suite.workers.run(fake.activities(), async (taskQueue) => {
+          const requester = await liveRequester(taskQueue);
+          const [b, cReq, d] = [2, 3, 4].map((bitRateMbps) => ({ ...orphanRequest(bitRateMbps), requester }));
+          await signalLane(account, taskQueue, { ...orphanRequest(1), requester });
+          await a.entered;
+          for (const r of [b, cReq, d]) await signalLane(account, taskQueue, r);
+          a.release();
+          await c.entered; // the call is sending C; D waits behind it
+          const lane = suite.env.client.workflow.getHandle(submitLaneId(account));
+          await lane.signal(withdrawSubmitSignal, { requestId: cReq.requestId });
+          await lane.signal(withdrawSubmitSignal, { requestId: d.requestId });
+          c.release();
+          await until('the withdrawn jobs cancelled', () => provider.cancels.length === 2);
+        });
+        assert.deepEqual(provider.calls, [1, 3]);
+        assert.deepEqual(
+          provider.submits.map((s) => s.bitRateMbps),
+          [1, 2, 3, 4],
+        );
+        assert.deepEqual([...provider.cancels].sort(), ['JC', 'JD'], 'only the withdrawn requests lost their jobs');
+      },
+    );
   });
 });

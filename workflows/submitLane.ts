@@ -140,16 +140,12 @@ async function serveInOrder(acts: LaneActivities, book: LaneBook): Promise<numbe
   const [first, ...unsent] = book.endCall();
   book.requeue(unsent); // surely not sent: each send waits for the previous outcome's acceptance
   if (!first) return call.requests.length;
-  if (!end.stopped) {
-    book.requeue([first]); // the call ended before sending it (its time was up, or the server had given up on it)
-    return call.requests.length;
-  }
-  book.sent(end.stopped.sentAt);
-  const reply = await settle(acts, book, first, end.stopped);
-  if (reply) {
-    if (book.finish(first, reply)) deliver(book, first, reply);
-  } else if (book.isWithdrawn(first.requestId)) book.finish(first, withdrawn(first.requestId));
-  else book.requeue([first]); // nothing was made: sent again first in the next call
+  if (end.stopped) book.sent(end.stopped.sentAt);
+  // No stop: the call ended before sending it (its time was up, or the server had given up on the call).
+  const reply = end.stopped && (await settle(acts, book, first, end.stopped));
+  if (!reply)
+    book.requeue([first]); // nothing was made: sent first in the next call, unless withdrawn meanwhile
+  else if (book.finish(first, reply)) deliver(book, first, reply);
   return call.requests.length;
 }
 
@@ -170,8 +166,6 @@ async function settle(
   if (!found) log.warn('no job made by an ambiguous submit; sending it again', { requestId: request.requestId, code: attempt.code });
   return found;
 }
-
-const withdrawn = (requestId: string): SubmitReply => ({ requestId, error: { type: ErrorTypes.ProviderRejected, message: 'withdrawn' } });
 
 async function serve(acts: LaneActivities, book: LaneBook, request: SubmitRequest): Promise<void> {
   const reply = await submitOne(acts, book, request);
@@ -199,7 +193,7 @@ async function submitOne(acts: LaneActivities, book: LaneBook, request: SubmitRe
       log.warn('no job made by an ambiguous submit; sending it again', { requestId, code: attempt.code });
     }
     // Nothing was made; a requester that has gone meanwhile wants nothing sent.
-    if (book.isWithdrawn(requestId)) return withdrawn(requestId);
+    if (book.isWithdrawn(requestId)) return { requestId, error: { type: ErrorTypes.ProviderRejected, message: 'withdrawn' } };
   }
 }
 

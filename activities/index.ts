@@ -25,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     requestSubmit: heartbeating(lane.requestSubmit),
     // The submit lane's own calls (on the submit task queue): the account's only submits and job listings.
     submitToProvider: heartbeating(submit.submitToProvider),
+    submitInOrder: heartbeating(submit.submitInOrder),
     listProviderJobs: heartbeating(submit.listProviderJobs),
     withdrawSubmit: heartbeating(lane.withdrawSubmit),
     pollJob: heartbeating(makePoll(deps)),
@@ -44,6 +45,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 /** The activities the submit lane's task queue runs. */
-export const LANE_ACTIVITIES = ['submitToProvider', 'listProviderJobs', 'cancelJob'] as const;
+export const LANE_ACTIVITIES = ['submitToProvider', 'submitInOrder', 'listProviderJobs', 'cancelJob'] as const;
 
 export type { ActivityDeps } from './deps';

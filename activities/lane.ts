@@ -3,10 +3,17 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { submitLaneId } from '../workflows/ids';
-import { LANE_WORKFLOW_TYPE, SUBMIT_REQUEST_SIGNAL, WITHDRAW_SUBMIT_SIGNAL, type SubmitRequest } from '../workflows/submitLaneContract';
+import {
+  LANE_WORKFLOW_TYPE,
+  SUBMIT_OUTCOME_SIGNAL,
+  SUBMIT_REQUEST_SIGNAL,
+  WITHDRAW_SUBMIT_SIGNAL,
+  type SubmitRequest,
+} from '../workflows/submitLaneContract';
 import { ErrorTypes } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { finalError } from './failures';
+import type { SubmitOutcomeSignal } from './types';
 
 export function makeLane(deps: ActivityDeps) {
   async function laneId(): Promise<string> {
@@ -35,5 +42,27 @@ export function makeLane(deps: ActivityDeps) {
     requestSubmit: (request: SubmitRequest) => signalLane(SUBMIT_REQUEST_SIGNAL, request),
     /** The requester no longer wants the job: dropped if not yet sent, cancelled while waiting if it was. */
     withdrawSubmit: (input: { requestId: string }) => signalLane(WITHDRAW_SUBMIT_SIGNAL, input),
+  };
+}
+
+/** What the lane's own submit activity needs of the lane that started it (README, "Never paying twice"). */
+export interface LaneLink {
+  /** Signals one send's outcome to the lane run that started this activity; resolves once the server accepted it. */
+  record(outcome: SubmitOutcomeSignal): Promise<void>;
+  /** Rejects unless the server still counts this activity as running (it times out a call whose worker stalled). */
+  confirmRunning(): Promise<void>;
+}
+
+export function laneLink(deps: Pick<ActivityDeps, 'temporal'>): LaneLink {
+  const client = (): Client => deps.temporal ?? Context.current().client;
+  return {
+    async record(outcome) {
+      const lane = Context.current().info.workflowExecution;
+      if (!lane) throw new Error('submit outcomes go to the lane workflow that started this activity: none did');
+      const { workflowId, runId } = lane;
+      await client().workflow.getHandle(workflowId, runId).signal(SUBMIT_OUTCOME_SIGNAL, outcome);
+    },
+    // A heartbeat by task token is answered by the server: NotFound once it has timed the activity out.
+    confirmRunning: () => client().activity.heartbeat(Context.current().info.taskToken),
   };
 }

@@ -43,6 +43,38 @@ export type ProviderSubmitOutcome = { sentAt?: number } & (
   | { outcome: 'ambiguous'; from: number; to: number; code: string }
 );
 
+/** A request as the lane hands it to `submitInOrder`: only what the provider needs, plus its id. */
+export interface InOrderRequest {
+  requestId: string;
+  providerSource: ProviderSource;
+  bitRateMbps?: number;
+}
+
+/** Queued requests sent one after the other by one activity, each outcome signalled to the lane before the next send. */
+export interface SubmitInOrderInput {
+  /** The lane's number for this call (within its run): outcome signals carry it, so a late one is recognised. */
+  call: number;
+  requests: InOrderRequest[];
+  /** When the lane last sent a submit (epoch ms): the first send waits out the account's pacing after it. */
+  lastSentAt?: number;
+}
+
+/** An accepted or refused send, signalled to the lane (and accepted by the server) before the next send. */
+export interface SubmitOutcomeSignal {
+  call: number;
+  requestId: string;
+  outcome: ProviderSubmitOutcome & { outcome: 'accepted' | 'refused' };
+}
+
+/**
+ * How a call ended: the first `signalled` requests' outcomes were signalled; `stopped`, when present, is the outcome
+ * of the next one (busy after its budget, or ambiguous); the requests after that were not sent.
+ */
+export interface SubmitInOrderResult {
+  signalled: number;
+  stopped?: ProviderSubmitOutcome & { outcome: 'busy' | 'ambiguous' };
+}
+
 /** SuperResolveVideo jobs created between two times (epoch ms), listed no sooner than the list's rate allows. */
 export interface ListJobsInput {
   from: number;

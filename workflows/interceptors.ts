@@ -20,12 +20,19 @@ import {
   type WorkflowInterceptorsFactory,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import type { ProviderSubmitInput, ProviderSubmitOutcome } from '../activities/types';
+import type {
+  ProviderSubmitInput,
+  ProviderSubmitOutcome,
+  SubmitInOrderInput,
+  SubmitInOrderResult,
+  SubmitOutcomeSignal,
+} from '../activities/types';
 import type { SuperResolveResult } from './contract';
 import { innermostCause } from './failureMessage';
 import { METRICS } from './metrics';
 import {
   LANE_WORKFLOW_TYPE,
+  SUBMIT_OUTCOME_SIGNAL,
   SUBMIT_REPLY_SIGNAL,
   SUBMIT_REQUEST_SIGNAL,
   WITHDRAW_SUBMIT_SIGNAL,
@@ -75,6 +82,9 @@ class LaneObserver implements WorkflowInboundCallsInterceptor, WorkflowOutboundC
   private readonly waiting = new Map<string, { at: number; headers: Headers; source: string }>();
   /** Whose submit is in flight (the lane makes one at a time): its listings belong to it too. */
   private current?: string;
+  /** The requests of the submitInOrder call under way, and how many of their outcomes have arrived. */
+  private call: string[] = [];
+  private recorded = 0;
 
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const { [TRACE_HEADER]: _firstRequester, ...headers } = input.headers;
@@ -86,6 +96,11 @@ class LaneObserver implements WorkflowInboundCallsInterceptor, WorkflowOutboundC
     if (requestId && input.signalName === SUBMIT_REQUEST_SIGNAL && !this.waiting.has(requestId))
       this.waiting.set(requestId, { at: Date.now(), headers: input.headers, source: JSON.stringify(providerSource) });
     if (requestId && input.signalName === WITHDRAW_SUBMIT_SIGNAL) this.waiting.delete(requestId);
+    if (input.signalName === SUBMIT_OUTCOME_SIGNAL) {
+      const { outcome } = input.args[0] as SubmitOutcomeSignal;
+      if (this.call[this.recorded] === requestId) this.current = this.call[++this.recorded];
+      metricMeter.createCounter(METRICS.laneAttempts).add(1, { ...this.lane, outcome: outcome.outcome });
+    }
     return next(input);
   }
 
@@ -101,6 +116,21 @@ class LaneObserver implements WorkflowInboundCallsInterceptor, WorkflowOutboundC
         return outcome;
       } catch (err) {
         attempts.add(1, { ...this.lane, outcome: 'ambiguous' }); // the worker was lost mid-call: the lane reconciles
+        throw err;
+      }
+    }
+    if (input.activityType === 'submitInOrder') {
+      // Several requests' sends: the call runs in its first request's context; outcomes arrive as signals (above).
+      this.call = (input.args[0] as SubmitInOrderInput).requests.map((r) => r.requestId);
+      this.recorded = 0;
+      this.current = this.call[0];
+      const attempts = metricMeter.createCounter(METRICS.laneAttempts);
+      try {
+        const end = (await this.inRequestContext(this.current, () => next(input))) as SubmitInOrderResult;
+        if (end.stopped) attempts.add(1, { ...this.lane, outcome: end.stopped.outcome });
+        return end;
+      } catch (err) {
+        if (this.recorded < this.call.length) attempts.add(1, { ...this.lane, outcome: 'ambiguous' }); // the lane reconciles
         throw err;
       }
     }

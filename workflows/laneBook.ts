@@ -29,6 +29,15 @@ export const REQUESTS_PER_LANE_RUN = 300;
  */
 export const ANSWERS_MS = 15 * 60_000;
 
+/** One submitInOrder call: the requests it took, in order, and how many of their outcomes the lane has recorded. */
+export interface LaneCall {
+  id: number;
+  requests: SubmitRequest[];
+  recorded: number;
+  /** When the last recorded send went out (the worker's clock): the next one went out later. */
+  lastSentAt?: number;
+}
+
 export class LaneBook {
   readonly queue: SubmitRequest[];
   readonly cancels: string[];
@@ -38,8 +47,14 @@ export class LaneBook {
   readonly requestsPerRun?: number;
   /** Replies sent and not yet delivered (or refused). */
   replying = 0;
+  /** The call under way, if any: outcome signals for any other are late and ignored. Never spans continue-as-new. */
+  call?: LaneCall;
+  /** Busy outcomes in a row: the durable backoff doubles with each. */
+  busyStreak = 0;
+  private calls = 0;
   private answered: LaneState['answered'];
-  private inFlight?: SubmitRequest;
+  /** Requests taken off the queue and not yet answered (one at a time before calls sent several). */
+  private inFlight: SubmitRequest[] = [];
 
   constructor(s?: LaneState) {
     this.queue = [...(s?.queue ?? [])];
@@ -56,7 +71,7 @@ export class LaneBook {
 
   /** A request joins the queue unless it is already queued, in flight, answered or withdrawn. */
   request(r: SubmitRequest): void {
-    const seen = this.inFlight?.requestId === r.requestId || this.queue.some((q) => q.requestId === r.requestId);
+    const seen = [...this.inFlight, ...this.queue].some((q) => q.requestId === r.requestId);
     if (!seen && !this.answer(r.requestId)) this.queue.push(r);
   }
 
@@ -87,9 +102,43 @@ export class LaneBook {
   }
 
   next(): SubmitRequest {
-    this.inFlight = this.queue.shift();
-    if (!this.inFlight) throw new Error('next() on an empty lane');
-    return this.inFlight;
+    const next = this.queue.shift();
+    if (!next) throw new Error('next() on an empty lane');
+    this.inFlight.push(next);
+    return next;
+  }
+
+  /** Takes up to `max` queued requests, in order, for one submitInOrder call. */
+  startCall(max: number): LaneCall {
+    const requests = this.queue.splice(0, max);
+    this.inFlight.push(...requests);
+    this.call = { id: ++this.calls, requests, recorded: 0 };
+    return this.call;
+  }
+
+  /** The request an outcome signal is about, if it is the running call's next unrecorded one (else: late, ignored). */
+  recordOutcome(call: number, requestId: string, sentAt: number | undefined): SubmitRequest | undefined {
+    const c = this.call;
+    const request = c?.id === call ? c.requests[c.recorded] : undefined;
+    if (!c || request?.requestId !== requestId) return undefined;
+    c.recorded += 1;
+    c.lastSentAt = sentAt ?? c.lastSentAt;
+    this.busyStreak = 0;
+    this.sent(sentAt);
+    return request;
+  }
+
+  /** Ends the running call; its unrecorded requests, in order. */
+  endCall(): SubmitRequest[] {
+    const c = this.call;
+    this.call = undefined;
+    return c ? c.requests.slice(c.recorded) : [];
+  }
+
+  /** Requests surely not sent (or to be sent again) go back to the queue's front, in order; withdrawn ones are dropped. */
+  requeue(requests: SubmitRequest[]): void {
+    this.inFlight = this.inFlight.filter((f) => !requests.includes(f));
+    this.queue.unshift(...requests.filter((r) => !this.isWithdrawn(r.requestId)));
   }
 
   sent(at: number | undefined): void {
@@ -102,7 +151,7 @@ export class LaneBook {
 
   /** Records the outcome; true when the reply should go out (false: withdrawn meanwhile, its job is cancelled). */
   finish(request: SubmitRequest, reply: SubmitReply): boolean {
-    this.inFlight = undefined;
+    this.inFlight = this.inFlight.filter((f) => f.requestId !== request.requestId);
     const jobId = 'jobId' in reply ? reply.jobId : undefined;
     const withdrawn = this.answer(request.requestId);
     if (withdrawn) {
@@ -126,7 +175,7 @@ export class LaneBook {
   status(): LaneStatus {
     return {
       queued: this.queue.length,
-      inFlight: this.inFlight?.requestId,
+      inFlight: this.inFlight[0]?.requestId,
       knownJobs: this.answered.filter((a) => a.jobId).length,
       pendingCancels: this.cancels.length,
       lastListAt: this.lastListAt,

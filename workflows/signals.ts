@@ -1,10 +1,11 @@
 // Messages between activities/clients and the workflows.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { TransferProgress } from '../activities/types';
+import type { SubmitOutcomeSignal, TransferProgress } from '../activities/types';
 import { QUERY_BATCH_PROGRESS, type BatchProgress } from './batchContract';
 import { QUERY_PROGRESS, type Progress } from './contract';
 import {
   LANE_STATUS_QUERY,
+  SUBMIT_OUTCOME_SIGNAL,
   SUBMIT_REPLY_SIGNAL,
   SUBMIT_REQUEST_SIGNAL,
   WITHDRAW_SUBMIT_SIGNAL,
@@ -23,4 +24,6 @@ export const submitRequestSignal = defineSignal<[SubmitRequest]>(SUBMIT_REQUEST_
 export const withdrawSubmitSignal = defineSignal<[{ requestId: string }]>(WITHDRAW_SUBMIT_SIGNAL);
 /** Lane -> pipeline. */
 export const submitReplySignal = defineSignal<[SubmitReply]>(SUBMIT_REPLY_SIGNAL);
+/** The lane's submitInOrder activity -> the lane. */
+export const submitOutcomeSignal = defineSignal<[SubmitOutcomeSignal]>(SUBMIT_OUTCOME_SIGNAL);
 export const laneStatusQuery = defineQuery<LaneStatus>(LANE_STATUS_QUERY);

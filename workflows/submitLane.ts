@@ -15,10 +15,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ProviderSubmitOutcome } from '../activities/types';
+import type { ProviderSubmitOutcome, SubmitInOrderResult } from '../activities/types';
 import { ErrorTypes, submitTaskQueue } from './contract';
 import { LaneBook, REQUESTS_PER_LANE_RUN, type LaneState } from './laneBook';
-import { laneStatusQuery, submitReplySignal, submitRequestSignal, withdrawSubmitSignal } from './signals';
+import { laneStatusQuery, submitOutcomeSignal, submitReplySignal, submitRequestSignal, withdrawSubmitSignal } from './signals';
 import type { SubmitReply, SubmitRequest } from './submitLaneContract';
 
 export type { LaneState } from './laneBook';
@@ -33,12 +33,22 @@ type Activities = ReturnType<typeof createActivities>;
 export const LIST_SLACK_MS = 3_000;
 /** The lane answers a repeated, already answered request again (earlier lanes ignored it). */
 const RESEND_ANSWERS_PATCH = 'lane-resends-answers';
+/**
+ * The lane hands its queue to one submitInOrder call at a time (several sends, each outcome signalled back before the
+ * next) instead of one submitToProvider call per request; lanes replaying older histories keep the old path.
+ */
+const IN_ORDER_PATCH = 'lane-submits-in-order';
+/**
+ * Requests handed to one submitInOrder call: about 5 s of sends at 2 submits/s. A request withdrawn while its call
+ * runs is still sent (and its job cancelled while waiting, unbilled): this bounds how late that can be noticed.
+ */
+export const REQUESTS_PER_CALL = 10;
 /** Listings after an ambiguous attempt before concluding that no job was made (the second one 5 s later, for lag). */
 const LISTINGS = 2;
 
 function laneActivities() {
   const taskQueue = submitTaskQueue(workflowInfo().taskQueue);
-  const { submitToProvider } = proxyActivities<Activities>({
+  const { submitToProvider, submitInOrder } = proxyActivities<Activities>({
     taskQueue,
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '15s',
@@ -50,7 +60,7 @@ function laneActivities() {
     heartbeatTimeout: '15s',
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute' }, // listing and cancelling are safe to repeat
   });
-  return { submitToProvider, listProviderJobs, cancelJob };
+  return { submitToProvider, submitInOrder, listProviderJobs, cancelJob };
 }
 
 type LaneActivities = ReturnType<typeof laneActivities>;
@@ -77,8 +87,18 @@ export async function submitLane(carried?: LaneState): Promise<void> {
     else book.request(r);
   });
   setHandler(withdrawSubmitSignal, ({ requestId }) => book.withdraw(requestId));
+  setHandler(submitOutcomeSignal, ({ call, requestId, outcome }) => {
+    const request = book.recordOutcome(call, requestId, outcome.sentAt);
+    // Late: its call already ended as failed, and the request is reconciled by listing (which finds its job, if any).
+    if (!request) return log.warn('outcome of an ended submit call ignored', { call, requestId, outcome: outcome.outcome });
+    const reply: SubmitReply =
+      outcome.outcome === 'accepted'
+        ? { requestId, jobId: outcome.jobId }
+        : { requestId, error: { type: outcome.type, message: outcome.message } };
+    if (book.finish(request, reply)) deliver(book, request, reply);
+  });
   setHandler(laneStatusQuery, () => book.status());
-  for (let handled = 0; ; handled++) {
+  for (let handled = 0; ;) {
     await condition(() => book.hasWork()); // an idle lane waits on nothing: no timers, no history
     if (handled >= (book.requestsPerRun ?? REQUESTS_PER_LANE_RUN) || workflowInfo().continueAsNewSuggested) {
       await condition(() => book.replying === 0); // a failed reply still has a job to cancel
@@ -86,9 +106,65 @@ export async function submitLane(carried?: LaneState): Promise<void> {
       await continueAsNew<typeof submitLane>(book.carry());
     }
     const unwanted = book.cancels.shift();
+    let took = 1;
     if (unwanted) await cancelUnwanted(acts, unwanted);
+    else if (patched(IN_ORDER_PATCH)) took = await serveInOrder(acts, book);
     else await serve(acts, book, book.next());
+    handled += took;
   }
+}
+
+/**
+ * Hands up to REQUESTS_PER_CALL queued requests, in order, to one submitInOrder call; returns how many it took.
+ * Each accepted or refused outcome arrives as a signal (replied to at once, above) whose acceptance the activity
+ * awaits before its next send. So when the call ends the lane knows every outcome but the first unrecorded one's,
+ * and knows nothing after it was sent. Ordering: a signal the server accepted before the call ended precedes the
+ * call's result in history; it is handled in an earlier activation, or in the same one before any code the result
+ * resumes (an activation runs its signal handlers first), so `call.recorded` is final when the code below runs.
+ */
+async function serveInOrder(acts: LaneActivities, book: LaneBook): Promise<number> {
+  const call = book.startCall(REQUESTS_PER_CALL);
+  const started = Date.now();
+  let end: SubmitInOrderResult;
+  try {
+    const requests = call.requests.map(({ requestId, providerSource, bitRateMbps }) => ({ requestId, providerSource, bitRateMbps }));
+    end = await acts.submitInOrder({ call: call.id, requests, lastSentAt: book.lastSentAt });
+  } catch (err) {
+    // The worker died or the call timed out: the first unrecorded request may have been sent, after the last
+    // recorded send (or the call's start) and before now (the activity confirms it still runs before each send).
+    const from = call.lastSentAt ?? started;
+    end = { signalled: call.recorded, stopped: { outcome: 'ambiguous', from, to: Date.now(), code: String(err) } };
+  }
+  if (call.recorded !== end.signalled)
+    log.error('submit call signalled outcomes the lane did not record', { ...end, recorded: call.recorded });
+  const [first, ...unsent] = book.endCall();
+  book.requeue(unsent); // surely not sent: each send waits for the previous outcome's acceptance
+  if (!first) return call.requests.length;
+  if (end.stopped) book.sent(end.stopped.sentAt);
+  // No stop: the call ended before sending it (its time was up, or the server had given up on the call).
+  const reply = end.stopped && (await settle(acts, book, first, end.stopped));
+  if (!reply)
+    book.requeue([first]); // nothing was made: sent first in the next call, unless withdrawn meanwhile
+  else if (book.finish(first, reply)) deliver(book, first, reply);
+  return call.requests.length;
+}
+
+/** A busy or ambiguous outcome: the reply, or nothing when nothing was made and the request should be sent again. */
+async function settle(
+  acts: LaneActivities,
+  book: LaneBook,
+  request: SubmitRequest,
+  attempt: ProviderSubmitOutcome & { outcome: 'busy' | 'ambiguous' },
+): Promise<SubmitReply | undefined> {
+  if (attempt.outcome === 'busy') {
+    log.warn('provider busy; the submit waits', { code: attempt.code, requestId: request.requestId });
+    await sleep(Math.min(60_000, 2_000 * 2 ** book.busyStreak++));
+    return undefined;
+  }
+  book.busyStreak = 0;
+  const found = await reconcile(acts, book, request, attempt);
+  if (!found) log.warn('no job made by an ambiguous submit; sending it again', { requestId: request.requestId, code: attempt.code });
+  return found;
 }
 
 async function serve(acts: LaneActivities, book: LaneBook, request: SubmitRequest): Promise<void> {

@@ -7,6 +7,8 @@ export const LANE_WORKFLOW_TYPE = 'submitLane';
 export const SUBMIT_REQUEST_SIGNAL = 'submitRequest';
 export const WITHDRAW_SUBMIT_SIGNAL = 'withdrawSubmit';
 export const SUBMIT_REPLY_SIGNAL = 'submitReply';
+/** The lane's own submit activity -> the lane: one send's outcome, before the next send. */
+export const SUBMIT_OUTCOME_SIGNAL = 'submitOutcome';
 export const LANE_STATUS_QUERY = 'laneStatus';
 
 /** One job wanted: the lane submits it (or finds it after a lost answer) and replies to the requester. */

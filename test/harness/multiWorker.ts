@@ -125,8 +125,7 @@ export async function runMultiWorkerBatch(
       const onRecord = (r: LogRecord) => {
         if (r.msg !== 'activity completed') return;
         completed[w] += 1;
-        if (r.activityType !== 'submitToProvider') return;
-        laneSubmits[w] += 1;
+        if (r.activityType !== 'submitToProvider' && r.activityType !== 'submitInOrder') return;
         // The log line is written as the attempt ends; it started durationMs (rounded to 1 ms) before.
         const end = Date.parse(r.time);
         submitIntervals.push([end - (r.durationMs ?? 0) + 1, end]);
@@ -157,6 +156,8 @@ export async function runMultiWorkerBatch(
       throttledSubmits += metric(samples, METRICS.providerThrottled, { action: 'SuperResolveVideo' });
       adoptedByMetrics += metric(samples, METRICS.laneReplies, { outcome: 'adopted' });
       ambiguousByMetrics += metric(samples, METRICS.laneAttempts, { outcome: 'ambiguous' });
+      // Sends, not lane calls: one submitInOrder call sends several.
+      laneSubmits[urls.indexOf(url)] = metric(samples, METRICS.providerCalls, { action: 'SuperResolveVideo' });
     }
     const lanes = { ids: 0, runs: 0, open: 0 };
     const ids = new Set<string>();

@@ -72,8 +72,8 @@ describe('traces', () => {
       // The video's turn in the account's submit lane: its request, the lane's attempt and listing, the reply.
       'SignalWithStartWorkflow:submitLane',
       'HandleSignal:submitRequest',
-      'StartActivity:submitToProvider',
-      'RunActivity:submitToProvider',
+      'StartActivity:submitInOrder',
+      'RunActivity:submitInOrder',
       'StartActivity:listProviderJobs',
       'RunActivity:listProviderJobs',
       'HandleSignal:submitReply',

@@ -141,7 +141,7 @@ export const SCENARIOS: Scenario[] = [
     before: (ctx) => void (ctx.stack.cloud.faults.viapiThrottleRate = 1),
     async during(ctx) {
       const lane = await ctx.stack.laneId();
-      const inSubmit = async () => (await pending(ctx, lane).catch(() => [])).some((a) => a.type === 'submitToProvider');
+      const inSubmit = async () => (await pending(ctx, lane).catch(() => [])).some((a) => a.type === 'submitInOrder');
       await killWorkerWhen(ctx, "the lane's submit under way", inSubmit);
       ctx.stack.cloud.faults.viapiThrottleRate = 0;
     },

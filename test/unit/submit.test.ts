@@ -15,11 +15,18 @@ import {
   type ViapiClient,
 } from '../../activities/provider/viapi';
 import { LIST_INTERVAL_MS, makeSubmit } from '../../activities/submit';
-import type { ListJobsOutput, ProviderSubmitInput, ProviderSubmitOutcome } from '../../activities/types';
+import type {
+  ListJobsOutput,
+  ProviderSubmitInput,
+  ProviderSubmitOutcome,
+  SubmitInOrderInput,
+  SubmitInOrderResult,
+  SubmitOutcomeSignal,
+} from '../../activities/types';
 
 type Answer = { jobId: string } | ViapiCallError;
 
-function fakeProvider(answers: Answer[], pages: JobListEntry[][] = [[]]) {
+function fakeProvider(answers: Answer[], pages: JobListEntry[][] = [[]], temporal?: unknown) {
   const sends: number[] = [];
   const lists: Array<{ at: number; q: JobListQuery }> = [];
   const viapi: ViapiClient = {
@@ -43,6 +50,7 @@ function fakeProvider(answers: Answer[], pages: JobListEntry[][] = [[]]) {
     storage: { signGetUrl: (b: string, k: string) => `http://localhost:1/${b}/${k}?Signature=x` },
     now: () => Date.now(),
     submitsPerSecond: 20, // 50 ms apart, so the test stays quick
+    temporal,
   } as unknown as ActivityDeps; // only what these activities touch
   return { sends, lists, ...makeSubmit(deps) };
 }
@@ -190,5 +198,94 @@ describe('VIAPI failures and the shared retry', () => {
     assert.ok(!isTransient(busy('InvalidParameter', 400)));
     assert.ok(!isTransient({ status: 404 }) && !isTransient({ status: 403 }));
     assert.ok(!isTransient(new Error('bug')));
+  });
+});
+
+describe('submit in order (the lane hands its queue to one call)', () => {
+  /**
+   * The Temporal server as the activity sees it: outcome signals to the lane and heartbeats by task token, logged
+   * beside the provider's sends; `alive` says whether the server still counts the activity as running.
+   */
+  function lane(o: { alive?: (heartbeats: number) => boolean; signalFails?: boolean } = {}) {
+    const log: string[] = [];
+    let heartbeats = 0;
+    const temporal = {
+      workflow: {
+        getHandle: (workflowId: string, runId: string) => ({
+          signal: async (name: string, s: SubmitOutcomeSignal) => {
+            assert.deepEqual([workflowId, runId, name], ['lane-wf', 'lane-run', 'submitOutcome'], 'to the lane run that started the call');
+            if (o.signalFails) throw new Error('UNAVAILABLE');
+            log.push(`signal ${s.requestId} ${s.outcome.outcome}`);
+          },
+        }),
+      },
+      activity: {
+        heartbeat: async () => {
+          if (!(o.alive?.(++heartbeats) ?? true)) throw new Error('NotFound: activity no longer running');
+        },
+      },
+    };
+    return { log, temporal };
+  }
+  const callEnv = () =>
+    new MockActivityEnvironment({ workflowExecution: { workflowId: 'lane-wf', runId: 'lane-run' }, taskToken: new Uint8Array([1]) });
+  const requests = (n: number): SubmitInOrderInput['requests'] =>
+    Array.from({ length: n }, (_, i) => ({ requestId: `r${i + 1}`, ...input }));
+
+  /** The real activity; its sends are logged beside the signals. */
+  async function run(answers: Answer[], l: ReturnType<typeof lane>, n: number, lastSentAt?: number) {
+    const p = fakeProvider(answers, [[]], l.temporal);
+    const viapiSubmit = p.sends.push.bind(p.sends);
+    p.sends.push = (...t: number[]) => (l.log.push('send'), viapiSubmit(...t));
+    const result = callEnv().run(p.submitInOrder, { call: 7, requests: requests(n), lastSentAt });
+    return { p, result: result as Promise<SubmitInOrderResult> };
+  }
+
+  it('sends each request only after the previous outcome was signalled to the lane, at the pace', async () => {
+    const l = lane();
+    const { p, result } = await run(
+      [{ jobId: 'J1' }, new ViapiCallError('rejected', 'InvalidParameter', 400, 'bad'), { jobId: 'J3' }],
+      l,
+      3,
+      Date.now(),
+    );
+    assert.deepEqual(await result, { signalled: 3 });
+    assert.deepEqual(l.log, ['send', 'signal r1 accepted', 'send', 'signal r2 refused', 'send', 'signal r3 accepted']);
+    const gaps = p.sends.slice(1).map((t, i) => t - p.sends[i]);
+    assert.ok(
+      gaps.every((g) => g >= 50),
+      `50 ms apart at 20 submits/s: ${gaps.join(', ')}`,
+    );
+  });
+
+  it('stops at a busy or ambiguous send and returns it; nothing after it is sent', async () => {
+    const l = lane();
+    const lost = new ViapiCallError('unknown', 'ECONNRESET', undefined, 'reset after sending');
+    const { result } = await run([{ jobId: 'J1' }, lost], l, 4);
+    const end = await result;
+    assert.equal(end.signalled, 1);
+    assert.equal(end.stopped?.outcome, 'ambiguous');
+    assert.deepEqual(l.log, ['send', 'signal r1 accepted', 'send']);
+  });
+
+  it('sends nothing once the server no longer counts the call as running (timed out while the worker stalled)', async () => {
+    const l = lane({ alive: (beats) => beats < 2 });
+    const { result } = await run([{ jobId: 'J1' }, { jobId: 'J2' }], l, 3);
+    assert.deepEqual(await result, { signalled: 1 }, 'r2 and r3 not sent: the lane queues them again');
+    assert.deepEqual(l.log, ['send', 'signal r1 accepted']);
+  });
+
+  it('asks the server again before each retry through busy answers, and stops sending when it no longer runs', async () => {
+    const l = lane({ alive: (beats) => beats < 3 });
+    const { p, result } = await run([busy(), busy(), { jobId: 'J1' }], l, 1);
+    await assert.rejects(result, /NotFound/, 'the call fails: the lane holds the request ambiguous and lists');
+    assert.equal(p.sends.length, 2, 'first try, one retry (confirmed), then the server had given up on it');
+  });
+
+  it('a signal that fails fails the call: the lane reconciles that request rather than the activity guessing', async () => {
+    const l = lane({ signalFails: true });
+    const { p, result } = await run([{ jobId: 'J1' }, { jobId: 'J2' }], l, 2);
+    await assert.rejects(result, /UNAVAILABLE/);
+    assert.equal(p.sends.length, 1, 'the next request was not sent');
   });
 });

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../../activities/deps';
-import { makeLane } from '../../activities/lane';
+import { laneLink, makeLane } from '../../activities/lane';
+import { sendInOrder } from '../../activities/submit';
 import type { ListJobsInput, ProviderSubmitInput, ProviderSubmitOutcome } from '../../activities/types';
 import { ErrorTypes, type SuperResolveInput, type SuperResolveResult } from '../../workflows/contract';
 import { submitLaneId } from '../../workflows/ids';
@@ -26,6 +27,17 @@ const INPUT: SuperResolveInput = {
 
 type Step = ProviderSubmitOutcome | 'crash' | (() => Promise<ProviderSubmitOutcome>);
 const accepted = (jobId: string): ProviderSubmitOutcome => ({ outcome: 'accepted', jobId, sentAt: 1_000 });
+/** A send that waits until `release()`, then is accepted (or has the outcome given); `entered` opens when it starts. */
+function held(outcome: string | ProviderSubmitOutcome) {
+  const entered = gate();
+  const released = gate();
+  const step = async (): Promise<ProviderSubmitOutcome> => {
+    entered.open();
+    await released.wait;
+    return typeof outcome === 'string' ? accepted(outcome) : outcome;
+  };
+  return { step, entered: entered.wait, release: released.open };
+}
 /** A submit whose answer was lost: sent a second ago, given up on now. */
 const ambiguous = async (): Promise<ProviderSubmitOutcome> => {
   const to = Date.now();
@@ -37,20 +49,30 @@ class ScriptedProvider {
   readonly submits: ProviderSubmitInput[] = [];
   readonly lists: ListJobsInput[] = [];
   readonly cancels: string[] = [];
+  /** How many requests each submitInOrder call took. */
+  readonly calls: number[] = [];
   constructor(
     private readonly steps: Step[],
     private readonly listings: string[][] = [],
   ) {}
 
+  /** Sends one submit: the next scripted step. */
+  private readonly send = async (input: ProviderSubmitInput): Promise<ProviderSubmitOutcome> => {
+    this.submits.push(input);
+    const step = this.steps.shift() ?? accepted(`J${this.submits.length}`);
+    // An activity that fails mid-call, as when its worker dies: the lane cannot know whether it sent anything.
+    if (step === 'crash') throw ApplicationFailure.create({ message: 'worker lost', nonRetryable: true });
+    return typeof step === 'function' ? step() : step;
+  };
+
   activities(): Partial<Activities> {
     return {
-      submitToProvider: async (input) => {
-        this.submits.push(input);
-        const step = this.steps.shift() ?? accepted(`J${this.submits.length}`);
-        // An activity that fails mid-call, as when its worker dies: the lane cannot know whether it sent anything.
-        if (step === 'crash') throw ApplicationFailure.create({ message: 'worker lost', nonRetryable: true });
-        return typeof step === 'function' ? step() : step;
-      },
+      submitToProvider: this.send,
+      // The real loop (outcomes signalled to the lane, each accepted before the next send) around scripted sends.
+      submitInOrder: (input) => (
+        this.calls.push(input.requests.length),
+        sendInOrder(input, { send: this.send, lane: laneLink({}), now: Date.now, spacingMs: 0 })
+      ),
       listProviderJobs: async (input) => {
         this.lists.push(input);
         return { jobIds: this.listings.shift() ?? [], listedAt: 100_000 * this.lists.length };
@@ -63,9 +85,9 @@ class ScriptedProvider {
   }
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!check()) {
+async function until(what: string, check: () => boolean | Promise<boolean>, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -275,6 +297,208 @@ describe('submitLane workflow', () => {
       provider.submits.map((s) => s.bitRateMbps),
       [1, 2, 3, 4, 5],
       'each request sent once, the repeat after continue-as-new included',
+    );
+  });
+  // One submitInOrder call sends a run of queued requests, each outcome signalled to the lane before the next send.
+  describe('sending in order', () => {
+    /** A requester that is still there (an idle lane of another account): replies to it are accepted, so its job stays. */
+    async function liveRequester(taskQueue: string): Promise<SubmitRequest['requester']> {
+      const h = await suite.env.client.workflow.start(submitLane, { taskQueue, workflowId: `requester-${randomUUID()}`, args: [] });
+      return { workflowId: h.workflowId, runId: h.firstExecutionRunId };
+    }
+
+    /** Replies the lane has sent so far (to whichever requester), from its history. */
+    async function repliesSent(account: string): Promise<number> {
+      const history = await suite.env.client.workflow.getHandle(submitLaneId(account)).fetchHistory();
+      return (history.events ?? []).filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'submitReply')
+        .length;
+    }
+
+    /**
+     * Request A goes out alone and is held; the rest queue up meanwhile (and go out in the next call together).
+     */
+    async function afterHeldFirst(
+      first: ReturnType<typeof held>,
+      account: string,
+      taskQueue: string,
+      rest: SubmitRequest[],
+    ): Promise<void> {
+      await signalLane(account, taskQueue, orphanRequest(1));
+      await first.entered;
+      for (const r of rest) await signalLane(account, taskQueue, r);
+      first.release();
+    }
+
+    it('queued requests go out in one call, each reply sent as its outcome arrives, not at the end of the call', TEST_LIMIT, async () => {
+      const a = held('JA');
+      const d = held('JD');
+      const provider = new ScriptedProvider([a.step, accepted('JB'), accepted('JC'), d.step, accepted('JE')]);
+      const { fake, account } = setup(provider);
+      await suite.workers.run(fake.activities(), async (taskQueue) => {
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4, 5].map((b) => orphanRequest(b)),
+        );
+        await d.entered; // the second call is sending D: A, B and C are answered already
+        // Well inside the call's 15 s heartbeat timeout, after which its end would let replies out anyway.
+        await until('A, B and C replied to while the call still sends D', async () => (await repliesSent(account)) === 3, 10_000);
+        d.release();
+        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
+      });
+      assert.deepEqual(provider.calls, [1, 4], 'A alone, then B..E in one call');
+      assert.deepEqual(
+        provider.submits.map((s) => s.bitRateMbps),
+        [1, 2, 3, 4, 5],
+      );
+      assert.deepEqual(
+        provider.submits.map((s) => s.lastSentAt),
+        [undefined, 1_000, 1_000, 1_000, 1_000],
+        'each send is paced after the one before it, within the call and across calls',
+      );
+      assert.equal(provider.lists.length, 0);
+    });
+
+    /** B, C accepted, then the call dies sending D: D is ambiguous from C's send on, E was never sent. */
+    function diesAtD(listings: string[][]) {
+      const a = held('JA');
+      const provider = new ScriptedProvider(
+        [a.step, { ...accepted('JB'), sentAt: 5_000 }, { ...accepted('JC'), sentAt: 6_000 }, 'crash'],
+        listings,
+      );
+      return { a, provider };
+    }
+
+    it(
+      'a call that dies after k outcomes: request k+1 adopts the one unknown job of its window, the rest go again unsent',
+      TEST_LIMIT,
+      async () => {
+        const { a, provider } = diesAtD([['JB', 'JC', 'JD']]);
+        const { fake, account } = setup(provider);
+        await suite.workers.run(fake.activities(), async (taskQueue) => {
+          await afterHeldFirst(
+            a,
+            account,
+            taskQueue,
+            [2, 3, 4, 5].map((b) => orphanRequest(b)),
+          );
+          await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
+        });
+        assert.deepEqual(provider.calls, [1, 4, 1], 'E went out in a call of its own after D was settled');
+        assert.deepEqual(
+          provider.submits.map((s) => s.bitRateMbps),
+          [1, 2, 3, 4, 5],
+          'D adopted, not sent again; E sent once',
+        );
+        assert.equal(provider.lists.length, 1);
+        assert.equal(provider.lists[0].from, 6_000 - LIST_SLACK_MS, "D's window starts at the last recorded send (C's)");
+        assert.ok(provider.lists[0].to > provider.lists[0].from);
+        assert.deepEqual([...provider.cancels].sort(), ['J5', 'JA', 'JB', 'JC', 'JD']);
+      },
+    );
+
+    it('a call that dies after k outcomes: nothing found twice, request k+1 is sent again, before the rest', TEST_LIMIT, async () => {
+      const { a, provider } = diesAtD([['JB', 'JC'], []]);
+      const { fake, account } = setup(provider);
+      await suite.workers.run(fake.activities(), async (taskQueue) => {
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4, 5].map((b) => orphanRequest(b)),
+        );
+        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
+      });
+      assert.deepEqual(provider.calls, [1, 4, 2]);
+      assert.deepEqual(
+        provider.submits.map((s) => s.bitRateMbps),
+        [1, 2, 3, 4, 4, 5],
+      );
+      assert.equal(provider.lists.length, 2);
+    });
+
+    it(
+      'busy mid-call: the rest go back unsent (a withdrawn one dropped), and after a durable wait the busy one goes first',
+      TEST_LIMIT,
+      async () => {
+        const a = held('JA');
+        const c = held({ outcome: 'busy', code: 'Throttling.User', message: 'flow control', sentAt: 7_000 });
+        const provider = new ScriptedProvider([a.step, accepted('JB'), c.step]);
+        const { fake, account } = setup(provider);
+        await suite.workers.run(fake.activities(), async (taskQueue) => {
+          const [b, cReq, d, e] = [2, 3, 4, 5].map((bitRateMbps) => orphanRequest(bitRateMbps));
+          await afterHeldFirst(a, account, taskQueue, [b, cReq, d, e]);
+          await c.entered;
+          await suite.env.client.workflow.getHandle(submitLaneId(account)).signal(withdrawSubmitSignal, { requestId: d.requestId });
+          c.release();
+          await until('every (unwanted) job cancelled', () => provider.cancels.length === 4);
+        });
+        assert.deepEqual(provider.calls, [1, 4, 2]);
+        assert.deepEqual(
+          provider.submits.map((s) => s.bitRateMbps),
+          [1, 2, 3, 3, 5],
+          'C sent again; D, withdrawn before it was sent, never sent',
+        );
+        assert.equal(provider.submits[3].lastSentAt, 7_000, 'the busy send counts for the pace');
+        assert.equal(provider.lists.length, 0, 'a clean refusal is not reconciled');
+      },
+    );
+
+    it('refused mid-call: that request fails with its type and the call goes on', TEST_LIMIT, async () => {
+      const a = held('JA');
+      const refused: ProviderSubmitOutcome = {
+        outcome: 'refused',
+        type: ErrorTypes.ProviderRejected,
+        message: 'bad bitrate',
+        sentAt: 1_000,
+      };
+      const provider = new ScriptedProvider([a.step, accepted('JB'), refused, accepted('JD')]);
+      const { fake, account } = setup(provider);
+      await suite.workers.run(fake.activities(), async (taskQueue) => {
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4].map((b) => orphanRequest(b)),
+        );
+        await until('every (unwanted) job cancelled', () => provider.cancels.length === 3);
+        await until('four replies sent', async () => (await repliesSent(account)) === 4);
+      });
+      assert.deepEqual(provider.calls, [1, 3]);
+      assert.deepEqual([...provider.cancels].sort(), ['JA', 'JB', 'JD']);
+      assert.equal(provider.lists.length, 0);
+    });
+
+    it(
+      'withdrawn while its call runs: still sent (the call cannot be told), its job cancelled; the others keep theirs',
+      TEST_LIMIT,
+      async () => {
+        const a = held('JA');
+        const c = held('JC');
+        const provider = new ScriptedProvider([a.step, accepted('JB'), c.step, accepted('JD')]);
+        const { fake, account } = setup(provider);
+        await suite.workers.run(fake.activities(), async (taskQueue) => {
+          const requester = await liveRequester(taskQueue);
+          const [b, cReq, d] = [2, 3, 4].map((bitRateMbps) => ({ ...orphanRequest(bitRateMbps), requester }));
+          await signalLane(account, taskQueue, { ...orphanRequest(1), requester });
+          await a.entered;
+          for (const r of [b, cReq, d]) await signalLane(account, taskQueue, r);
+          a.release();
+          await c.entered; // the call is sending C; D waits behind it
+          const lane = suite.env.client.workflow.getHandle(submitLaneId(account));
+          await lane.signal(withdrawSubmitSignal, { requestId: cReq.requestId });
+          await lane.signal(withdrawSubmitSignal, { requestId: d.requestId });
+          c.release();
+          await until('the withdrawn jobs cancelled', () => provider.cancels.length === 2);
+        });
+        assert.deepEqual(provider.calls, [1, 3]);
+        assert.deepEqual(
+          provider.submits.map((s) => s.bitRateMbps),
+          [1, 2, 3, 4],
+        );
+        assert.deepEqual([...provider.cancels].sort(), ['JC', 'JD'], 'only the withdrawn requests lost their jobs');
+      },
     );
   });
 });

@@ -13,6 +13,7 @@ const STAGE_OF: Record<string, Stage | 'batch'> = {
   withdrawSubmit: 'submitting',
   // The submit lane's calls: the stage of the video they are made for.
   submitToProvider: 'submitting',
+  submitInOrder: 'submitting',
   listProviderJobs: 'submitting',
   cancelJob: 'cleaning-up',
   pollJob: 'polling',

@@ -59,7 +59,9 @@ export async function sendInOrder(
     } catch {
       return { signalled: i }; // nothing sent for this one: the lane queues it again
     }
-    const outcome = await o.send({ providerSource: r.providerSource, bitRateMbps: r.bitRateMbps, lastSentAt }, o.lane.confirmRunning);
+    const outcome = await o.send({ providerSource: r.providerSource, bitRateMbps: r.bitRateMbps, lastSentAt }, () =>
+      o.lane.confirmRunning(),
+    );
     if (outcome.outcome === 'busy' || outcome.outcome === 'ambiguous') return { signalled: i, stopped: outcome };
     // A failed signal fails the call: the lane then holds this request ambiguous and finds its job, if any, by listing.
     await o.lane.record({ call: input.call, requestId: r.requestId, outcome });

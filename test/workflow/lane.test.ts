@@ -370,21 +370,27 @@ describe('submitLane workflow', () => {
       return { a, provider };
     }
 
+    /** Runs diesAtD with orphaned requests B-E behind A until every job made is cancelled; its provider. */
+    async function runDiesAtD(listings: string[][]): Promise<ScriptedProvider> {
+      const { a, provider } = diesAtD(listings);
+      const { fake, account } = setup(provider);
+      await suite.workers.run(fake.activities(), async (taskQueue) => {
+        await afterHeldFirst(
+          a,
+          account,
+          taskQueue,
+          [2, 3, 4, 5].map((b) => orphanRequest(b)),
+        );
+        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
+      });
+      return provider;
+    }
+
     it(
       'a call that dies after k outcomes: request k+1 adopts the one unknown job of its window, the rest go again unsent',
       TEST_LIMIT,
       async () => {
-        const { a, provider } = diesAtD([['JB', 'JC', 'JD']]);
-        const { fake, account } = setup(provider);
-        await suite.workers.run(fake.activities(), async (taskQueue) => {
-          await afterHeldFirst(
-            a,
-            account,
-            taskQueue,
-            [2, 3, 4, 5].map((b) => orphanRequest(b)),
-          );
-          await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
-        });
+        const provider = await runDiesAtD([['JB', 'JC', 'JD']]);
         assert.deepEqual(provider.calls, [1, 4, 1], 'E went out in a call of its own after D was settled');
         assert.deepEqual(
           provider.submits.map((s) => s.bitRateMbps),
@@ -399,17 +405,7 @@ describe('submitLane workflow', () => {
     );
 
     it('a call that dies after k outcomes: nothing found twice, request k+1 is sent again, before the rest', TEST_LIMIT, async () => {
-      const { a, provider } = diesAtD([['JB', 'JC'], []]);
-      const { fake, account } = setup(provider);
-      await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(
-          a,
-          account,
-          taskQueue,
-          [2, 3, 4, 5].map((b) => orphanRequest(b)),
-        );
-        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
-      });
+      const provider = await runDiesAtD([['JB', 'JC'], []]);
       assert.deepEqual(provider.calls, [1, 4, 2]);
       assert.deepEqual(
         provider.submits.map((s) => s.bitRateMbps),

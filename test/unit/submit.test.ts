@@ -206,7 +206,7 @@ describe('submit in order (the lane hands its queue to one call)', () => {
    * The Temporal server as the activity sees it: outcome signals to the lane and heartbeats by task token, logged
    * beside the provider's sends; `alive` says whether the server still counts the activity as running.
    */
-  function lane(o: { alive?: (heartbeats: number) => boolean; signalFails?: boolean } = {}) {
+  function lane(o: { alive?: (heartbeats: number) => boolean; signalFails?: boolean; acceptAfterMs?: number } = {}) {
     const log: string[] = [];
     let heartbeats = 0;
     const temporal = {
@@ -215,6 +215,8 @@ describe('submit in order (the lane hands its queue to one call)', () => {
           signal: async (name: string, s: SubmitOutcomeSignal) => {
             assert.deepEqual([workflowId, runId, name], ['lane-wf', 'lane-run', 'submitOutcome'], 'to the lane run that started the call');
             if (o.signalFails) throw new Error('UNAVAILABLE');
+            // The server's acceptance, slower than the pace: a send that did not await it would be logged first.
+            if (o.acceptAfterMs) await new Promise((resolve) => setTimeout(resolve, o.acceptAfterMs));
             log.push(`signal ${s.requestId} ${s.outcome.outcome}`);
           },
         }),
@@ -242,7 +244,7 @@ describe('submit in order (the lane hands its queue to one call)', () => {
   }
 
   it('sends each request only after the previous outcome was signalled to the lane, at the pace', async () => {
-    const l = lane();
+    const l = lane({ acceptAfterMs: 120 });
     const { p, result } = await run(
       [{ jobId: 'J1' }, new ViapiCallError('rejected', 'InvalidParameter', 400, 'bad'), { jobId: 'J3' }],
       l,

@@ -329,23 +329,39 @@ describe('submitLane workflow', () => {
       first.release();
     }
 
-    it('queued requests go out in one call, each reply sent as its outcome arrives, not at the end of the call', TEST_LIMIT, async () => {
-      const a = held('JA');
-      const d = held('JD');
-      const provider = new ScriptedProvider([a.step, accepted('JB'), accepted('JC'), d.step, accepted('JE')]);
+    /**
+     * Runs `provider` with orphaned requests (their requesters gone) at `bitRates` queued behind A, held first;
+     * `during` runs meanwhile; ends once `cancels` jobs were cancelled (each made job is unwanted).
+     */
+    async function runBehindHeld(
+      a: ReturnType<typeof held>,
+      provider: ScriptedProvider,
+      bitRates: number[],
+      cancels: number,
+      during?: (account: string) => Promise<void>,
+    ): Promise<void> {
       const { fake, account } = setup(provider);
       await suite.workers.run(fake.activities(), async (taskQueue) => {
         await afterHeldFirst(
           a,
           account,
           taskQueue,
-          [2, 3, 4, 5].map((b) => orphanRequest(b)),
+          bitRates.map((b) => orphanRequest(b)),
         );
+        await during?.(account);
+        await until('every (unwanted) job cancelled', () => provider.cancels.length === cancels);
+      });
+    }
+
+    it('queued requests go out in one call, each reply sent as its outcome arrives, not at the end of the call', TEST_LIMIT, async () => {
+      const a = held('JA');
+      const d = held('JD');
+      const provider = new ScriptedProvider([a.step, accepted('JB'), accepted('JC'), d.step, accepted('JE')]);
+      await runBehindHeld(a, provider, [2, 3, 4, 5], 5, async (account) => {
         await d.entered; // the second call is sending D: A, B and C are answered already
         // Well inside the call's 15 s heartbeat timeout, after which its end would let replies out anyway.
         await until('A, B and C replied to while the call still sends D', async () => (await repliesSent(account)) === 3, 10_000);
         d.release();
-        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
       });
       assert.deepEqual(provider.calls, [1, 4], 'A alone, then B..E in one call');
       assert.deepEqual(
@@ -373,16 +389,7 @@ describe('submitLane workflow', () => {
     /** Runs diesAtD with orphaned requests B-E behind A until every job made is cancelled; its provider. */
     async function runDiesAtD(listings: string[][]): Promise<ScriptedProvider> {
       const { a, provider } = diesAtD(listings);
-      const { fake, account } = setup(provider);
-      await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(
-          a,
-          account,
-          taskQueue,
-          [2, 3, 4, 5].map((b) => orphanRequest(b)),
-        );
-        await until('every (unwanted) job cancelled', () => provider.cancels.length === 5);
-      });
+      await runBehindHeld(a, provider, [2, 3, 4, 5], 5);
       return provider;
     }
 
@@ -450,15 +457,7 @@ describe('submitLane workflow', () => {
         sentAt: 1_000,
       };
       const provider = new ScriptedProvider([a.step, accepted('JB'), refused, accepted('JD')]);
-      const { fake, account } = setup(provider);
-      await suite.workers.run(fake.activities(), async (taskQueue) => {
-        await afterHeldFirst(
-          a,
-          account,
-          taskQueue,
-          [2, 3, 4].map((b) => orphanRequest(b)),
-        );
-        await until('every (unwanted) job cancelled', () => provider.cancels.length === 3);
+      await runBehindHeld(a, provider, [2, 3, 4], 3, async (account) => {
         await until('four replies sent', async () => (await repliesSent(account)) === 4);
       });
       assert.deepEqual(provider.calls, [1, 3]);

@@ -11,7 +11,7 @@ const FULL_LOOKAHEAD_MAX_PIXELS = 1920 * 1080;
  * lookahead stays at 10: 40 frames of 3840x2160 cost x264 0.75 GiB more than 10 (measured), and a 4K job must
  * stay under 2 GiB.
  */
-export function rcLookahead(width: number, height: number): number {
+function rcLookahead(width: number, height: number): number {
   return width * height <= FULL_LOOKAHEAD_MAX_PIXELS ? 40 : 10;
 }
 

@@ -121,16 +121,27 @@ export async function resultsOf(env: TestWorkflowEnvironment, handles: WorkflowH
   }
 }
 
-/** A suite's time-skipping server and stub workers: started before its tests, stopped after them. */
+/**
+ * The process's one time-skipping server, started at first use: the workflow suites share it (test/workflow/all.test.ts
+ * runs them in one process), which saves a JVM start and a Node start per suite.
+ */
+let shared: Promise<TestWorkflowEnvironment> | undefined;
+
+export async function closeSharedTimeSkipping(): Promise<void> {
+  const env = shared;
+  shared = undefined;
+  await (await env)?.teardown();
+}
+
+/** A suite's stub workers, on its own task queues, on the shared time-skipping server. */
 export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly workers: StubWorkers } {
   const suite = {} as { env: TestWorkflowEnvironment; workers: StubWorkers };
   before(async () => {
-    suite.env = await startTimeSkipping();
+    suite.env = await (shared ??= startTimeSkipping());
     suite.workers = await StubWorkers.start(suite.env);
   });
   after(async () => {
     await suite.workers?.close();
-    await suite.env?.teardown();
   }, TEST_LIMIT);
   return suite;
 }

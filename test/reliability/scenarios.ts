@@ -114,7 +114,8 @@ export const SCENARIOS: Scenario[] = [
     runs: 1,
     expect: 'complete',
     input: (_i, ctx) => ({ source: { kind: 'local', path: ctx.samples.large } }),
-    before: (ctx) => void (ctx.stack.cloud.faults.ossBytesPerSecond = 1_000_000),
+    // Per connection, and 4 parts go at once: slow enough that the upload outlasts the 2 s between progress reports.
+    before: (ctx) => void (ctx.stack.cloud.faults.ossBytesPerSecond = 150_000),
     async during(ctx) {
       await killWorkerWhen(ctx, 'upload under way', stage(ctx, 'uploading', true));
       ctx.stack.cloud.faults.ossBytesPerSecond = 0;
@@ -157,6 +158,8 @@ export const SCENARIOS: Scenario[] = [
     name: 'kill-in-download',
     runs: 1,
     expect: 'complete',
+    // Large enough that the throttled download outlasts the 2 s between progress reports (the kill waits for one).
+    input: (_i, ctx) => ({ source: { kind: 'local', path: ctx.samples.large } }),
     async during(ctx) {
       const billed = ctx.stack.cloud.billableJobs();
       await until('the job to be submitted', async () => (await billedMoreThan(ctx, billed)()) || undefined);
@@ -171,7 +174,7 @@ export const SCENARIOS: Scenario[] = [
     bounded: 1,
     expect: 'Cancelled',
     input: (_i, ctx) => ({ source: { kind: 'local', path: ctx.samples.large } }),
-    before: (ctx) => void (ctx.stack.cloud.faults.ossBytesPerSecond = 500_000),
+    before: (ctx) => void (ctx.stack.cloud.faults.ossBytesPerSecond = 100_000), // as kill-in-upload
     async during(ctx) {
       // Cancelled mid-upload: the compensation (abort the multipart upload, remove temporaries) must survive the kill.
       await until('upload under way', async () => (await stage(ctx, 'uploading', true)()) || undefined, 180_000, 50);

@@ -27,6 +27,8 @@ export interface Row {
   extraBillable: number;
   leftovers: number;
   recoverSeconds: number;
+  /** The fault was never injected (its moment never came): the row proves nothing, so the suite fails. */
+  faultMissed: boolean;
   notes: string;
 }
 
@@ -129,7 +131,13 @@ async function runScenario(
     ctx.ids.push((await stack.vsr.start(input, { key: `${sc.name}-${i}-${started}` })).workflowId);
   }
   const deadline = started + (sc.timeoutSeconds ?? 600) * 1000;
-  const during = sc.during ? sc.during(ctx).catch((err: unknown) => notes.push(`fault injection failed: ${String(err)}`)) : undefined;
+  let faultMissed = false;
+  const during = sc.during
+    ? sc.during(ctx).catch((err: unknown) => {
+        faultMissed = true;
+        notes.push(`fault injection failed: ${String(err)}`);
+      })
+    : undefined;
   const outcomes = await Promise.all(ctx.ids.map((id) => outcome(stack, id, deadline)));
   await during;
   await sc.after?.(ctx);
@@ -165,6 +173,7 @@ async function runScenario(
     extraBillable: stack.cloud.billableJobs() - billedBefore - (intended - (sc.unbilled ?? 0) * runs),
     leftovers: (await leftovers(stack, outDir, expectedFiles)) + (ctx.extraLeftovers ?? 0),
     recoverSeconds: Math.max(0, Math.round(recoverSeconds * 10) / 10),
+    faultMissed,
     notes: notes.join('; '),
   };
 }
@@ -229,7 +238,7 @@ export async function runSuite(o: { bounded: boolean; only?: string[]; log?: (li
 
 /** True when no video was lost, paid for twice or left something behind. */
 export function clean(rows: Row[]): boolean {
-  return rows.every((r) => r.lost === 0 && r.extraBillable === 0 && r.leftovers === 0);
+  return rows.every((r) => r.lost === 0 && r.extraBillable === 0 && r.leftovers === 0 && !r.faultMissed);
 }
 
 if (require.main === module) {

@@ -174,7 +174,8 @@ export const SCENARIOS: Scenario[] = [
     bounded: 1,
     expect: 'Cancelled',
     input: (_i, ctx) => ({ source: { kind: 'local', path: ctx.samples.large } }),
-    before: (ctx) => void (ctx.stack.cloud.faults.ossBytesPerSecond = 100_000), // as kill-in-upload
+    // Slower still than kill-in-upload's: the cancel must land while parts are in flight, after a progress report.
+    before: (ctx) => void (ctx.stack.cloud.faults.ossBytesPerSecond = 100_000),
     async during(ctx) {
       // Cancelled mid-upload: the compensation (abort the multipart upload, remove temporaries) must survive the kill.
       await until('upload under way', async () => (await stage(ctx, 'uploading', true)()) || undefined, 180_000, 50);

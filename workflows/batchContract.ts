@@ -84,7 +84,7 @@ export interface BatchPage {
 /** Bounds and defaults of a batch's knobs; outside the bounds a value is clamped. */
 export const BATCH_LIMITS = {
   concurrency: { min: 1, max: 100, default: 4 },
-  /** Items listed per workflow run: each run drains its page, then continues as new, so history stays small at any size. */
+  /** Items listed at once, and rows written per page file; a run lists pages up to its item budget, so history stays small at any size. */
   pageSize: { min: 1, max: 500, default: 100 },
 } as const;
 

@@ -42,9 +42,11 @@ async function main(): Promise<void> {
     await save('cancelled', cancelled.workflowId);
 
     stack.cloud.faults.jobDelayMs = 0;
-    const items = ['b1', 'b2'].map((name) => ({ ...input(name), bitRateMbps: 2 }));
+    // Pages of 2 with 2 at once: the third video starts from the second page while the first page's still run.
+    const items = ['b1', 'b2', 'b3'].map((name) => ({ ...input(name), bitRateMbps: 2 }));
     const output = { kind: 'local' as const, dir: path.join(stack.dir, 'batch-out') };
-    const batch = await stack.vsr.startBatch({ batchId: 'recorded', manifest: { kind: 'items', items }, output, concurrency: 2 });
+    const manifest = { kind: 'items' as const, items };
+    const batch = await stack.vsr.startBatch({ batchId: 'recorded', manifest, output, concurrency: 2, pageSize: 2 });
     await batch.result();
     await save('batch', batch.workflowId);
 

@@ -53,29 +53,64 @@ describe('vsrBatch workflow', () => {
     });
   }
 
-  it('lists one page per run and continues as new, carrying counts and the "since" mark to the summary', async () => {
+  it('lists up to 5 pages per run, then continues as new, carrying counts and the "since" mark to the summary', async () => {
     const fake = new FakeActivities();
     fake.providerSource = { kind: 'url', url: 'http://127.0.0.1:1/v.mp4' };
-    fake.items = items(5);
+    fake.items = items(13);
     fake.marker = 12_345;
     const { summary, runs } = await runBatch(fake, batchInput({ pageSize: 2, concurrency: 3, sinceLastSuccess: true }));
-    assert.equal(runs, 3);
-    assert.deepEqual([summary.total, summary.done, summary.failed, summary.skipped], [5, 5, 0, 0]);
+    assert.equal(runs, 2);
+    assert.deepEqual([summary.total, summary.done, summary.failed, summary.skipped], [13, 13, 0, 0]);
     const listed = fake.inputsOf<{ offset: number; since?: number }>('listBatchItems');
     assert.deepEqual(
       listed.map((l) => [l.offset, l.since]),
-      [
-        [0, 12_345],
-        [2, 12_345],
-        [4, 12_345],
-      ],
+      [0, 2, 4, 6, 8, 10, 12].map((offset) => [offset, 12_345]),
     );
-    assert.deepEqual([...fake.pages.keys()], [0, 1, 2]);
     assert.deepEqual(
-      fake.pages.get(2)?.map((r) => [r.source, r.status, r.jobId]),
-      [[describeLocation(fake.items[4].source), 'done', 'J5']],
+      [...fake.pages.keys()].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6],
     );
+    assert.deepEqual(
+      fake.pages.get(6)?.map((r) => [r.source, r.status, r.jobId]),
+      [[describeLocation(fake.items[12].source), 'done', 'J13']],
+    );
+    for (const [page, rows] of fake.pages)
+      assert.deepEqual(
+        rows.map((r) => r.source).sort(),
+        fake.items
+          .slice(page * 2, page * 2 + 2)
+          .map((i) => describeLocation(i.source))
+          .sort(),
+        `page ${page} holds its own videos' rows`,
+      );
     assert.equal(fake.count('writeBatchMarker'), 1, 'a clean run moves the mark');
+  });
+
+  it("fills free slots from the next page while the current page's videos still run", async () => {
+    // The first two jobs wait in their polls until page 1's first video has started, which only overlapping pages
+    // allow; without them the wait gives up after 5 s (a bound on failing, not a pause the pass needs).
+    const page0 = gate();
+    let active = 0;
+    let most = 0;
+    const fake = new FakeActivities({
+      validateInput: async (input: SuperResolveInput) => {
+        most = Math.max(most, ++active);
+        if (input.source.kind === 'local' && input.source.path.endsWith('-v2.mp4')) page0.open();
+        return validated();
+      },
+      pollJob: async ({ jobId }: { jobId: string }) => {
+        if (jobId === 'J1' || jobId === 'J2') await Promise.race([page0.wait, new Promise((r) => setTimeout(r, 5000))]);
+        return { status: 'PROCESS_SUCCESS' as const };
+      },
+      removeTemporaryObjects: async () => {
+        active -= 1;
+        return { objects: 1, uploads: 0, skipped: 0 };
+      },
+    });
+    fake.items = items(4);
+    const { summary, runs } = await runBatch(fake, batchInput({ pageSize: 2, concurrency: 3 }));
+    assert.deepEqual([summary.done, runs], [4, 1]);
+    assert.equal(most, 3, 'three videos from two pages at once');
   });
 
   it('one bad video fails only itself, with its typed reason, and the mark stays', async () => {

@@ -25,12 +25,22 @@ if (files.length === 0) {
 const integration = path.join(root, 'integration') + path.sep;
 const lanes = [files.filter((f) => f.startsWith(integration)), files.filter((f) => !f.startsWith(integration))].filter((l) => l.length);
 
+// A test that waits for ever fails after its limit, naming itself, and a file whose tests are done exits even if
+// something it started still holds the event loop: CI reports a failure instead of hanging. The limit is per test,
+// so only the quick lane gets one (an integration test may legitimately run for minutes).
+const QUICK_TEST_LIMIT_MS = 180_000;
+
 /** One lane: the first streams its output live; the others hold theirs back, printed whole at the end. */
 function runLane(laneFiles, live) {
+  const limit = laneFiles[0].startsWith(integration) ? [] : [`--test-timeout=${QUICK_TEST_LIMIT_MS}`];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...laneFiles], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=1', '--test-force-exit', ...limit, '--test-reporter=spec', ...laneFiles],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let held = '';
     let text = '';
     const take = (stream) => (d) => {

@@ -122,26 +122,19 @@ export async function resultsOf(env: TestWorkflowEnvironment, handles: WorkflowH
 }
 
 /**
- * The process's one time-skipping server, started at first use: the workflow suites share it (test/workflow/all.test.ts
- * runs them in one process), which saves a JVM start and a Node start per suite.
+ * A suite's own time-skipping server and stub workers: started before its tests, stopped after them. Suites do not
+ * share a server: sharing one (a suite's workers stopped, the next suite's started on the same server) left the
+ * next suite's start hanging in about one run in three, right after the batch suite.
  */
-let shared: Promise<TestWorkflowEnvironment> | undefined;
-
-export async function closeSharedTimeSkipping(): Promise<void> {
-  const env = shared;
-  shared = undefined;
-  await (await env)?.teardown();
-}
-
-/** A suite's stub workers, on its own task queues, on the shared time-skipping server. */
 export function stubSuite(): { readonly env: TestWorkflowEnvironment; readonly workers: StubWorkers } {
   const suite = {} as { env: TestWorkflowEnvironment; workers: StubWorkers };
   before(async () => {
-    suite.env = await (shared ??= startTimeSkipping());
+    suite.env = await startTimeSkipping();
     suite.workers = await StubWorkers.start(suite.env);
   });
   after(async () => {
     await suite.workers?.close();
+    await suite.env?.teardown();
   }, TEST_LIMIT);
   return suite;
 }

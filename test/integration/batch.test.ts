@@ -1,5 +1,5 @@
 // Batches on the real stack: a worker process killed midway, exactly one paid job per video, then a re-run that
-// skips them all. Paging, failures, skips and cancellation are tested with stubs in test/workflow/batch.ts.
+// skips them all. Paging, failures, skips and cancellation are tested with stubs in test/workflow/batch.test.ts.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
